@@ -1,0 +1,90 @@
+/**
+ * The small interface every backend implements. Schedulers and the server see
+ * only this; each backend keeps its heavy dependency (onnxruntime-node,
+ * isolated-vm) behind it.
+ *
+ * Ownership: a BackendInstance owns its thread/session/isolate until dispose().
+ * The scheduler owns a request until it hands it to execute(); from then on
+ * the instance owns it until the returned promise settles with one result per
+ * request, in order.
+ */
+import type { DataType } from '../../sdk/datatypes.ts';
+import type { ErrorData } from '../../sdk/errors.ts';
+import type { ModelConfig } from '../../sdk/model-config.ts';
+import type { Tensor } from '../../sdk/tensor.ts';
+import type { Logger } from '../logging/logger.ts';
+
+/** Where an instance runs. KIND_AUTO is resolved to CPU or GPU before instances are created. */
+export interface InstanceSpec {
+  /** `<group name>_<index>`, as Triton names instances. */
+  readonly name: string;
+  readonly kind: 'KIND_CPU' | 'KIND_GPU' | 'KIND_MODEL';
+  /** GPU id for KIND_GPU, 0 otherwise. */
+  readonly deviceId: number;
+}
+
+/** Everything a backend needs to load one version of a model. */
+export interface BackendLoadContext {
+  /** The completed, normalised, validated and frozen config. */
+  readonly config: ModelConfig;
+  readonly modelName: string;
+  readonly version: number;
+  /** `<repository>/<model>` */
+  readonly modelDir: string;
+  /** `<repository>/<model>/<version>` */
+  readonly versionDir: string;
+  /** `<versionDir>/<default_model_filename or the backend's default>` */
+  readonly modelPath: string;
+  readonly log: Logger;
+}
+
+/** A tensor as the model file declares it, for auto-complete. -1 marks a dynamic dimension. */
+export interface ModelFileTensor {
+  readonly name: string;
+  readonly datatype: DataType;
+  /** Undefined when the model file gives no shape at all. */
+  readonly shape: readonly number[] | undefined;
+}
+
+/** The inputs and outputs a model file declares. */
+export interface ModelFileSignature {
+  readonly inputs: readonly ModelFileTensor[];
+  readonly outputs: readonly ModelFileTensor[];
+}
+
+/** One request as an instance receives it: validated against the config, shapes as the model sees them. */
+export interface ExecRequest {
+  /** Inputs by config name, already reshaped per `reshape` where the config says so. */
+  readonly inputs: readonly Tensor[];
+  /** Names of the outputs to produce. */
+  readonly outputs: readonly string[];
+  /** Leading batch size (1..max_batch_size) when max_batch_size > 0, else 0. */
+  readonly batchSize: number;
+}
+
+/** One result per request: the outputs, or an error for just that request. */
+export type ExecResult = { readonly ok: true; readonly outputs: Tensor[] } | { readonly ok: false; readonly error: ErrorData };
+
+export interface BackendInstance {
+  readonly name: string;
+  /** Runs a batch of requests; resolves with exactly one result per request, in order. Never rejects for a single bad request. */
+  execute(requests: readonly ExecRequest[]): Promise<ExecResult[]>;
+  /** Releases the thread/session; pending executes are rejected. */
+  dispose(): Promise<void>;
+}
+
+export interface Backend {
+  /** The `backend` name in config (e.g. `onnxruntime`). */
+  readonly name: string;
+  /** Platform names that select this backend (e.g. `onnxruntime_onnx`). */
+  readonly platforms: readonly string[];
+  /** The model file name used when the config sets no `default_model_filename`. */
+  readonly defaultModelFilename: string;
+  /** Reads the inputs and outputs the model file declares, for auto-complete and validation. */
+  readSignature?(modelPath: string, config: ModelConfig, log: Logger): Promise<ModelFileSignature>;
+  /** Whether a GPU instance can be created (KIND_AUTO resolution). */
+  gpuAvailable?(): boolean;
+  createInstance(context: BackendLoadContext, spec: InstanceSpec): Promise<BackendInstance>;
+  /** Releases resources shared by all instances (probe sessions, caches). */
+  dispose?(): Promise<void>;
+}

@@ -1,0 +1,74 @@
+/**
+ * What the in-process server offers its callers: the HTTP and gRPC frontends,
+ * ensembles, and BLS calls from model.ts. Every inference goes through
+ * `infer()`; there is no other path to a model.
+ */
+import type { DataType } from '../../sdk/datatypes.ts';
+import type { InferRequest, InferResponse } from '../../sdk/inference.ts';
+
+/** Model lifecycle states, with Triton's names as the repository index reports them. */
+export enum ModelState {
+  Unknown = 'UNKNOWN',
+  Loading = 'LOADING',
+  Ready = 'READY',
+  Unloading = 'UNLOADING',
+  Unavailable = 'UNAVAILABLE',
+}
+
+export interface ServerMetadata {
+  name: string;
+  version: string;
+  extensions: string[];
+}
+
+export interface TensorMetadata {
+  name: string;
+  datatype: DataType;
+  /** Includes the leading -1 batch dimension when max_batch_size > 0. */
+  shape: number[];
+}
+
+export interface ModelMetadata {
+  name: string;
+  versions: string[];
+  platform: string;
+  inputs: TensorMetadata[];
+  outputs: TensorMetadata[];
+}
+
+export interface RepositoryIndexEntry {
+  name: string;
+  version?: string;
+  state?: ModelState;
+  reason?: string;
+}
+
+export interface LoadModelOptions {
+  /** A full model config as JSON text, used instead of the config.pbtxt on disk. */
+  config?: string;
+  /** Override files: key `<version>/<path>` relative to the model directory, value the file content. Requires `config`. */
+  files?: Record<string, Uint8Array>;
+}
+
+export interface UnloadModelOptions {
+  unloadDependents?: boolean;
+}
+
+export interface InferenceServer {
+  metadata(): ServerMetadata;
+  isLive(): boolean;
+  /** Ready when live and, with strict readiness, every model that should be loaded is READY. */
+  isReady(): boolean;
+  /** True when that model (version, or the latest ready one) is READY. Unknown models are simply not ready. */
+  isModelReady(name: string, version?: string): boolean;
+  /** Throws NOT_FOUND for an unknown model or version, UNAVAILABLE when it is not ready. */
+  modelMetadata(name: string, version?: string): ModelMetadata;
+  /** The completed config of a ready model, as Triton's JSON rendering (every field, defaults included). */
+  modelConfig(name: string, version?: string): Record<string, unknown>;
+  infer(request: InferRequest): Promise<InferResponse>;
+  repositoryIndex(options?: { ready?: boolean }): Promise<RepositoryIndexEntry[]>;
+  loadModel(name: string, options?: LoadModelOptions): Promise<void>;
+  unloadModel(name: string, options?: UnloadModelOptions): Promise<void>;
+  /** Unloads every model, draining in-flight requests, and stops background work (polling). */
+  close(): Promise<void>;
+}
