@@ -1,0 +1,70 @@
+/**
+ * `nereid serve`: loads the model repository, starts the HTTP frontend, and
+ * shuts down cleanly on SIGINT/SIGTERM (in-flight requests drain, bounded by
+ * --exit-timeout-secs).
+ */
+import { NereidError } from '../../sdk/errors.ts';
+import { createHttpFrontend } from '../http/http-frontend.ts';
+import { createLogger } from '../logging/logger.ts';
+import { createServer } from '../server/create-server.ts';
+import { SERVER_VERSION } from '../server/server-identity.ts';
+import { parseArgs, USAGE, type ServeOptions } from './parse-args.ts';
+
+async function serve(options: ServeOptions): Promise<void> {
+  const log = createLogger({ verboseLevel: options.logVerbose });
+  log.info(`nereid ${SERVER_VERSION} starting; repository ${options.modelRepository.join(', ')}, model control mode ${options.modelControlMode}`);
+  const server = await createServer({
+    modelRepository: options.modelRepository,
+    modelControlMode: options.modelControlMode,
+    loadModels: options.loadModel,
+    strictModelConfig: options.strictModelConfig,
+    strictReadiness: options.strictReadiness,
+    repositoryPollSecs: options.repositoryPollSecs,
+    defaultMaxBatchSize: options.defaultMaxBatchSize,
+    log,
+  });
+  const http = options.allowHttp
+    ? await createHttpFrontend(server, { port: options.httpPort, host: options.httpAddress, maxInputSize: options.httpMaxInputSize, log })
+    : undefined;
+  if (http) {
+    await http.listen();
+    log.info(`HTTP service listening on ${options.httpAddress}:${http.port}`);
+  }
+  log.info('gRPC and metrics services are not implemented yet; --grpc-port and --metrics-port are accepted for compatibility');
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal} received; draining in-flight requests (at most ${options.exitTimeoutSecs}s)`);
+    const timeout = setTimeout(() => {
+      log.warn('exit timeout reached with requests still in flight; exiting');
+      process.exit(1);
+    }, options.exitTimeoutSecs * 1000);
+    timeout.unref();
+    await http?.close();
+    await server.close();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+async function main(): Promise<void> {
+  let command;
+  try {
+    command = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${NereidError.from(error).message}\n`);
+    process.exit(2);
+  }
+  if (command.command === 'help') return void process.stdout.write(`${USAGE}\n`);
+  if (command.command === 'version') return void process.stdout.write(`${SERVER_VERSION}\n`);
+  await serve(command.options);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`nereid: ${NereidError.from(error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,171 @@
+/**
+ * Command-line flags, with Triton's names where Triton has the flag:
+ * `--flag=value` or `--flag value`; boolean flags also stand alone.
+ * A pure function, so every flag is unit-tested without starting anything.
+ */
+import { NereidError } from '../../sdk/errors.ts';
+import type { ModelControlMode } from '../server/model-manager.ts';
+
+export interface ServeOptions {
+  modelRepository: string[];
+  modelControlMode: ModelControlMode;
+  loadModel: string[];
+  strictModelConfig: boolean;
+  strictReadiness: boolean;
+  repositoryPollSecs: number;
+  allowHttp: boolean;
+  httpPort: number;
+  httpAddress: string;
+  grpcPort: number;
+  metricsPort: number;
+  httpMaxInputSize: number;
+  defaultMaxBatchSize: number;
+  logVerbose: number;
+  exitTimeoutSecs: number;
+}
+
+export type Command = { command: 'serve'; options: ServeOptions } | { command: 'help' } | { command: 'version' };
+
+export const USAGE = `Usage: nereid serve --model-repository DIR [options]
+
+  --model-repository DIR        model repository root (repeatable)
+  --model-control-mode MODE     none | poll | explicit (default none)
+  --load-model NAME             model to load at start in explicit mode (repeatable; * for all)
+  --repository-poll-secs N      poll interval in poll mode (default 15)
+  --strict-model-config BOOL    require complete config.pbtxt files, no auto-complete (default false)
+  --strict-readiness BOOL       ready only when every model is ready (default true)
+  --http-port N                 HTTP port (default 8000; 0 picks a free port)
+  --http-address ADDR           HTTP listen address (default 0.0.0.0)
+  --allow-http BOOL             serve HTTP (default true)
+  --http-max-input-size BYTES   largest accepted HTTP request body (default 67108864)
+  --grpc-port N                 gRPC port (default 8001; the gRPC frontend is not implemented yet)
+  --metrics-port N              metrics port (default 8002; metrics are not implemented yet)
+  --backend-config onnxruntime,default-max-batch-size=N
+                                max_batch_size that auto-complete gives batchable ONNX models (default 4)
+  --exit-timeout-secs N         how long shutdown waits for in-flight requests (default 30)
+  --log-verbose N               verbose log level (default 0)
+  --help, --version`;
+
+const DEFAULTS: ServeOptions = {
+  modelRepository: [],
+  modelControlMode: 'none',
+  loadModel: [],
+  strictModelConfig: false,
+  strictReadiness: true,
+  repositoryPollSecs: 15,
+  allowHttp: true,
+  httpPort: 8000,
+  httpAddress: '0.0.0.0',
+  grpcPort: 8001,
+  metricsPort: 8002,
+  httpMaxInputSize: 64 * 1024 * 1024,
+  defaultMaxBatchSize: 4,
+  logVerbose: 0,
+  exitTimeoutSecs: 30,
+};
+
+const BOOLEAN_FLAGS = new Set(['strict-model-config', 'strict-readiness', 'allow-http']);
+
+function usageError(message: string): NereidError {
+  return NereidError.invalidArg(`${message}\n\n${USAGE}`);
+}
+
+function parseBool(flag: string, value: string): boolean {
+  if (/^(true|1|yes|on)$/i.test(value)) return true;
+  if (/^(false|0|no|off)$/i.test(value)) return false;
+  throw usageError(`--${flag} expects true or false, got '${value}'`);
+}
+
+function parseInteger(flag: string, value: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const number = Number(value);
+  if (!/^-?\d+$/.test(value) || number < min || number > max) throw usageError(`--${flag} expects an integer in [${min}, ${max}], got '${value}'`);
+  return number;
+}
+
+export function parseArgs(argv: readonly string[]): Command {
+  const args = [...argv];
+  if (args.includes('--help') || args.includes('-h')) return { command: 'help' };
+  if (args.includes('--version')) return { command: 'version' };
+  if (args[0] === 'serve') args.shift();
+  else if (args[0] !== undefined && !args[0].startsWith('--')) throw usageError(`unknown command '${args[0]}'`);
+  const options: ServeOptions = { ...DEFAULTS, modelRepository: [], loadModel: [] };
+  while (args.length > 0) {
+    const arg = args.shift()!;
+    if (!arg.startsWith('--')) throw usageError(`unexpected argument '${arg}'`);
+    const eq = arg.indexOf('=');
+    const flag = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    let value: string;
+    if (eq !== -1) value = arg.slice(eq + 1);
+    else if (BOOLEAN_FLAGS.has(flag) && (args[0] === undefined || args[0].startsWith('--'))) value = 'true';
+    else if (args[0] !== undefined) value = args.shift()!;
+    else throw usageError(`--${flag} needs a value`);
+    applyFlag(options, flag, value);
+  }
+  if (options.modelRepository.length === 0) throw usageError('--model-repository is required');
+  return { command: 'serve', options };
+}
+
+function applyFlag(options: ServeOptions, flag: string, value: string): void {
+  switch (flag) {
+    case 'model-repository':
+    case 'model-store':
+      options.modelRepository.push(value);
+      return;
+    case 'model-control-mode':
+      if (value !== 'none' && value !== 'poll' && value !== 'explicit') throw usageError(`--model-control-mode expects none, poll or explicit, got '${value}'`);
+      options.modelControlMode = value;
+      return;
+    case 'load-model':
+      options.loadModel.push(value);
+      return;
+    case 'strict-model-config':
+      options.strictModelConfig = parseBool(flag, value);
+      return;
+    case 'strict-readiness':
+      options.strictReadiness = parseBool(flag, value);
+      return;
+    case 'allow-http':
+      options.allowHttp = parseBool(flag, value);
+      return;
+    case 'repository-poll-secs':
+      options.repositoryPollSecs = parseInteger(flag, value, 1);
+      return;
+    case 'http-port':
+      options.httpPort = parseInteger(flag, value, 0, 65535);
+      return;
+    case 'http-address':
+      options.httpAddress = value;
+      return;
+    case 'grpc-port':
+      options.grpcPort = parseInteger(flag, value, 0, 65535);
+      return;
+    case 'metrics-port':
+      options.metricsPort = parseInteger(flag, value, 0, 65535);
+      return;
+    case 'http-max-input-size':
+      options.httpMaxInputSize = parseInteger(flag, value, 1);
+      return;
+    case 'exit-timeout-secs':
+      options.exitTimeoutSecs = parseInteger(flag, value, 0);
+      return;
+    case 'log-verbose':
+      options.logVerbose = parseInteger(flag, value, 0);
+      return;
+    case 'backend-config':
+      applyBackendConfig(options, value);
+      return;
+    default:
+      throw usageError(`unknown flag --${flag}`);
+  }
+}
+
+function applyBackendConfig(options: ServeOptions, value: string): void {
+  const match = /^([^,]+),([^=]+)=(.*)$/.exec(value);
+  if (!match) throw usageError(`--backend-config expects <backend>,<setting>=<value>, got '${value}'`);
+  const [, backend, setting, settingValue] = match;
+  if (backend === 'onnxruntime' && setting === 'default-max-batch-size') {
+    options.defaultMaxBatchSize = parseInteger('backend-config', settingValue!, 0);
+    return;
+  }
+  throw usageError(`--backend-config: unsupported setting '${setting}' for backend '${backend}'`);
+}

@@ -1,0 +1,18 @@
+/**
+ * The scheduler interface: what sits between a model and its instances.
+ * Default (direct), dynamic batching and sequence batching implement it.
+ *
+ * Ownership: `enqueue` takes the request; the scheduler owns it until it hands
+ * it to an instance's execute(), and the returned promise settles exactly once
+ * with that request's result (never rejects for a request-level failure).
+ */
+import type { ExecRequest, ExecResult } from '../backends/backend.ts';
+
+export interface Scheduler {
+  /** Queues a request; resolves with its result. */
+  enqueue(request: ExecRequest): Promise<ExecResult>;
+  /** Requests queued or executing right now. */
+  readonly inflightCount: number;
+  /** Stops taking new requests (they fail UNAVAILABLE) and resolves once every accepted one has finished. */
+  drain(): Promise<void>;
+}

@@ -1,0 +1,210 @@
+/**
+ * `createServer()`: the in-process server. It owns the model manager and the
+ * backends, and `infer()` is the one entry point every caller goes through
+ * (HTTP, gRPC, ensembles, BLS).
+ *
+ * @example
+ * ```ts
+ * const server = await createServer({ modelRepository: './models' });
+ * const response = await server.infer({ model: 'simple', inputs: [a, b] });
+ * await server.close();
+ * ```
+ */
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, normalize, resolve, sep } from 'node:path';
+import { NereidError } from '../../sdk/errors.ts';
+import type { InferRequest, InferResponse } from '../../sdk/inference.ts';
+import type { Backend } from '../backends/backend.ts';
+import { BackendRegistry } from '../backends/backend-registry.ts';
+import { OnnxBackend } from '../backends/onnx/onnx-backend.ts';
+import { parseConfigJson } from '../config/config-json.ts';
+import { renderConfigJson } from '../config/render-config-json.ts';
+import { createLogger, type Logger } from '../logging/logger.ts';
+import { describeModel } from './model-metadata.ts';
+import { ModelManager, type ModelControlMode, type ModelSource } from './model-manager.ts';
+import { SERVER_EXTENSIONS, SERVER_NAME, SERVER_VERSION } from './server-identity.ts';
+import type {
+  InferenceServer,
+  LoadModelOptions,
+  ModelMetadata,
+  RepositoryIndexEntry,
+  ServerMetadata,
+  UnloadModelOptions,
+} from './server-api.ts';
+
+export interface ServerOptions {
+  /** One or more repository roots (`--model-repository`). */
+  modelRepository: string | readonly string[];
+  /** `--model-control-mode`, default `none`. */
+  modelControlMode?: ModelControlMode;
+  /** `--load-model` names for explicit mode (`*` loads everything). */
+  loadModels?: readonly string[];
+  /** `--strict-model-config`: no auto-complete (default false). */
+  strictModelConfig?: boolean;
+  /** `--strict-readiness`: server ready only when every model is (default true). */
+  strictReadiness?: boolean;
+  /** `--repository-poll-secs` for poll mode (default 15). */
+  repositoryPollSecs?: number;
+  /** max_batch_size auto-complete gives batchable models (default 4, as Triton's ONNX Runtime backend). */
+  defaultMaxBatchSize?: number;
+  /** Backends to serve with (default: ONNX Runtime). */
+  backends?: readonly Backend[];
+  log?: Logger;
+}
+
+export class Server implements InferenceServer {
+  readonly #models: ModelManager;
+  readonly #backends: BackendRegistry;
+  readonly #mode: ModelControlMode;
+  readonly #strictReadiness: boolean;
+  readonly #log: Logger;
+  #pollTimer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  private constructor(models: ModelManager, backends: BackendRegistry, mode: ModelControlMode, strictReadiness: boolean, log: Logger) {
+    this.#models = models;
+    this.#backends = backends;
+    this.#mode = mode;
+    this.#strictReadiness = strictReadiness;
+    this.#log = log;
+  }
+
+  static async create(options: ServerOptions): Promise<Server> {
+    const log = options.log ?? createLogger();
+    const roots = (typeof options.modelRepository === 'string' ? [options.modelRepository] : [...options.modelRepository]).map((r) => resolve(r));
+    if (roots.length === 0) throw NereidError.invalidArg('at least one --model-repository is required');
+    const backends = new BackendRegistry(options.backends ?? [new OnnxBackend()]);
+    const mode = options.modelControlMode ?? 'none';
+    const models = new ModelManager(roots, {
+      backends,
+      log,
+      strictModelConfig: options.strictModelConfig ?? false,
+      defaultMaxBatchSize: options.defaultMaxBatchSize ?? 4,
+    });
+    const server = new Server(models, backends, mode, options.strictReadiness ?? true, log);
+    const loadModels = options.loadModels ?? [];
+    if (mode !== 'explicit' && loadModels.length > 0) {
+      throw NereidError.invalidArg(`--load-model needs --model-control-mode=explicit (mode is '${mode}')`);
+    }
+    if (loadModels.includes('*') && loadModels.length > 1) throw NereidError.invalidArg(`--load-model=* must be the only --load-model`);
+    // A model that fails to load is reported and left UNAVAILABLE; the server still starts.
+    if (mode !== 'explicit' || loadModels.includes('*')) await models.loadAll();
+    else await Promise.all(loadModels.map((name) => models.load(name).catch(() => {})));
+    if (mode === 'poll') server.#startPolling(Math.max(0.1, options.repositoryPollSecs ?? 15));
+    return server;
+  }
+
+  metadata(): ServerMetadata {
+    return { name: SERVER_NAME, version: SERVER_VERSION, extensions: [...SERVER_EXTENSIONS] };
+  }
+
+  isLive(): boolean {
+    return !this.#closed;
+  }
+
+  isReady(): boolean {
+    return !this.#closed && (!this.#strictReadiness || this.#models.allReady);
+  }
+
+  isModelReady(name: string, version?: string): boolean {
+    try {
+      this.#models.resolve(name, version);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  modelMetadata(name: string, version?: string): ModelMetadata {
+    const model = this.#models.resolve(name, version);
+    return describeModel(model.config, this.#models.servedVersions(name));
+  }
+
+  modelConfig(name: string, version?: string): Record<string, unknown> {
+    return renderConfigJson(this.#models.resolve(name, version).config);
+  }
+
+  infer(request: InferRequest): Promise<InferResponse> {
+    try {
+      if (request.parameters) rejectReservedParameters(request.parameters);
+      return this.#models.resolve(request.model, request.version).infer(request);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  repositoryIndex(options?: { ready?: boolean }): Promise<RepositoryIndexEntry[]> {
+    return this.#models.index(options?.ready ?? false);
+  }
+
+  async loadModel(name: string, options: LoadModelOptions = {}): Promise<void> {
+    this.#requireExplicitMode('load');
+    if (options.files && Object.keys(options.files).length > 0 && !options.config) {
+      throw NereidError.invalidArg(`failed to load '${name}': override files require the 'config' parameter as well`);
+    }
+    await this.#models.load(name, options.config ? await this.#overrideSource(name, options) : undefined);
+  }
+
+  async unloadModel(name: string, _options: UnloadModelOptions = {}): Promise<void> {
+    // unload_dependents matters once ensembles exist; a plain model has no dependents.
+    this.#requireExplicitMode('unload');
+    await this.#models.unload(name);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#pollTimer);
+    await this.#models.close();
+    await Promise.allSettled(this.#backends.all.map((backend) => backend.dispose?.()));
+  }
+
+  #requireExplicitMode(action: string): void {
+    if (this.#mode !== 'explicit') {
+      throw NereidError.unavailable(
+        `explicit model ${action} is not allowed in model control mode '${this.#mode}'; start the server with --model-control-mode=explicit`,
+      );
+    }
+  }
+
+  async #overrideSource(name: string, options: LoadModelOptions): Promise<ModelSource | undefined> {
+    const config = parseConfigJson(options.config!, `load request for '${name}'`);
+    const files = Object.entries(options.files ?? {});
+    if (files.length === 0) return { dir: await this.#models.modelDir(name), config };
+    const dir = await mkdtemp(join(tmpdir(), `nereid-${name}-`));
+    for (const [relative, content] of files) {
+      const target = normalize(join(dir, relative));
+      if (!target.startsWith(dir + sep)) throw NereidError.invalidArg(`failed to load '${name}': override file path '${relative}' leaves the model directory`);
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, content);
+    }
+    return { dir, config, ownedDir: true };
+  }
+
+  #startPolling(seconds: number): void {
+    const tick = (): void => {
+      this.#pollTimer = setTimeout(() => {
+        this.#models
+          .poll()
+          .catch((error: unknown) => this.#log.error(`repository poll failed: ${NereidError.from(error).message}`))
+          .finally(() => {
+            if (!this.#closed) tick();
+          });
+      }, seconds * 1000);
+      this.#pollTimer.unref();
+    };
+    tick();
+  }
+}
+
+/** Creates and loads a server (see `Server.create`). */
+export function createServer(options: ServerOptions): Promise<Server> {
+  return Server.create(options);
+}
+
+function rejectReservedParameters(parameters: Record<string, unknown>): void {
+  for (const key in parameters) {
+    if (key.startsWith('triton_')) throw NereidError.invalidArg(`parameter key '${key}' is reserved (keys starting with 'triton_' are reserved for the server)`);
+  }
+}

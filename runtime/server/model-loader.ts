@@ -1,0 +1,102 @@
+/**
+ * Loads one model from its directory: config (from disk or an override),
+ * backend, auto-complete from the model file, normalise, validate, freeze,
+ * then one ModelVersion per version the policy selects.
+ *
+ * Every failure is a NereidError naming the model (and file, where there is one);
+ * the caller marks that model UNAVAILABLE and keeps serving the others.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { NereidError } from '../../sdk/errors.ts';
+import type { ModelConfig } from '../../sdk/model-config.ts';
+import type { Backend } from '../backends/backend.ts';
+import type { BackendRegistry } from '../backends/backend-registry.ts';
+import { autoCompleteConfig } from '../config/auto-complete.ts';
+import { readModelConfig } from '../config/load-model-config.ts';
+import { normalizeConfig } from '../config/normalize-config.ts';
+import { validateAgainstSignature, validateConfig } from '../config/validate-config.ts';
+import type { Logger } from '../logging/logger.ts';
+import { listVersions } from '../repository/scan-repository.ts';
+import { selectVersions } from '../repository/version-policy.ts';
+import { ModelVersion } from './model-version.ts';
+
+export interface ModelLoadSettings {
+  readonly backends: BackendRegistry;
+  readonly log: Logger;
+  /** `--strict-model-config`: no auto-complete; the config must declare everything. */
+  readonly strictModelConfig: boolean;
+  /** max_batch_size auto-complete gives a batchable model (Triton's default-max-batch-size, 4). */
+  readonly defaultMaxBatchSize: number;
+}
+
+export interface LoadedModel {
+  readonly config: ModelConfig;
+  readonly versions: Map<number, ModelVersion>;
+}
+
+/** The completed, validated and frozen config of the model in `modelDir`. */
+export async function completeModelConfig(
+  name: string,
+  modelDir: string,
+  override: ModelConfig | undefined,
+  settings: ModelLoadSettings,
+): Promise<{ config: ModelConfig; versions: number[]; backend: Backend }> {
+  const onDisk = override ?? (await readModelConfig(modelDir));
+  if (!onDisk && settings.strictModelConfig) {
+    throw NereidError.invalidArg(`model '${name}': no config.pbtxt in ${modelDir}, and --strict-model-config=true forbids auto-completing one`);
+  }
+  const raw: ModelConfig = { ...(onDisk ?? { name }) };
+  if (!raw.name) raw.name = name;
+  const available = await listVersions(modelDir);
+  const versions = selectVersions(name, raw.version_policy, available);
+  const newestDir = join(modelDir, String(versions[versions.length - 1]));
+  const backend = settings.backends.resolve(raw, newestDir);
+  // Like Triton, a completed config always names its backend (and platform, where the backend has one).
+  raw.backend ||= backend.name;
+  if (!raw.platform && backend.platforms[0]) raw.platform = backend.platforms[0];
+  const modelPath = join(newestDir, raw.default_model_filename || backend.defaultModelFilename);
+  if (!existsSync(modelPath)) {
+    throw NereidError.invalidArg(`model '${name}': model file not found: ${modelPath}`);
+  }
+  const signature = backend.readSignature ? await backend.readSignature(modelPath, raw, settings.log) : undefined;
+  const completed = signature
+    ? autoCompleteConfig(raw, signature, { defaultMaxBatchSize: settings.defaultMaxBatchSize, strict: settings.strictModelConfig })
+    : raw;
+  const normalized = normalizeConfig(completed, { modelName: name, gpuAvailable: backend.gpuAvailable?.() ?? false });
+  validateConfig(normalized, { modelName: name, knownBackends: settings.backends.names });
+  if (signature) validateAgainstSignature(normalized, signature);
+  return { config: deepFreeze(normalized), versions, backend };
+}
+
+/** Loads every selected version; if one fails, the versions already loaded are unloaded again. */
+export async function loadModel(
+  name: string,
+  modelDir: string,
+  override: ModelConfig | undefined,
+  settings: ModelLoadSettings,
+): Promise<LoadedModel> {
+  const { config, versions, backend } = await completeModelConfig(name, modelDir, override, settings);
+  const loaded = new Map<number, ModelVersion>();
+  try {
+    for (const version of versions) {
+      const versionDir = join(modelDir, String(version));
+      const modelPath = join(versionDir, config.default_model_filename || backend.defaultModelFilename);
+      if (!existsSync(modelPath)) throw NereidError.invalidArg(`model '${name}' version ${version}: model file not found: ${modelPath}`);
+      const log = settings.log.child(`[${name}:${version}]`);
+      loaded.set(version, await ModelVersion.create(backend, { config, modelName: name, version, modelDir, versionDir, modelPath, log }));
+    }
+  } catch (error) {
+    await Promise.allSettled([...loaded.values()].map((v) => v.unload()));
+    throw error;
+  }
+  return { config, versions: loaded };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value as object)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,106 @@
+/**
+ * One loaded version of a model: its frozen config, its instances, the
+ * scheduler in front of them, and the request validator compiled from the
+ * config. `infer()` here is the inside of `server.infer()` once the model and
+ * version are resolved.
+ */
+import { configTypeToDataType } from '../../sdk/datatypes.ts';
+import { NereidError } from '../../sdk/errors.ts';
+import type { InferRequest, InferResponse } from '../../sdk/inference.ts';
+import type { ModelConfig, ModelInstanceGroup } from '../../sdk/model-config.ts';
+import { elementCount } from '../../sdk/shape.ts';
+import type { Tensor } from '../../sdk/tensor.ts';
+import type { Backend, BackendInstance, BackendLoadContext, InstanceSpec } from '../backends/backend.ts';
+import { DirectScheduler } from '../scheduler/direct-scheduler.ts';
+import type { Scheduler } from '../scheduler/scheduler.ts';
+import { RequestValidator, resolveReshape } from './request-validator.ts';
+
+/** The instances Triton would create for the config's instance groups: `count` per listed GPU, or `count` in total. */
+export function instanceSpecs(config: ModelConfig): InstanceSpec[] {
+  const specs: InstanceSpec[] = [];
+  (config.instance_group ?? []).forEach((group: ModelInstanceGroup, groupIndex) => {
+    const groupName = group.name || `${config.name}_${groupIndex}`;
+    const count = group.count ?? 1;
+    const kind = group.kind === 'KIND_GPU' ? 'KIND_GPU' : group.kind === 'KIND_MODEL' ? 'KIND_MODEL' : 'KIND_CPU';
+    const devices = kind === 'KIND_GPU' ? (group.gpus?.length ? group.gpus : [0]) : [0];
+    for (const deviceId of devices) {
+      for (let i = 0; i < count; i++) specs.push({ name: `${groupName}_${specs.length}`, kind, deviceId });
+    }
+  });
+  return specs;
+}
+
+export class ModelVersion {
+  readonly name: string;
+  readonly version: number;
+  readonly versionString: string;
+  readonly config: ModelConfig;
+  readonly #validator: RequestValidator;
+  readonly #scheduler: Scheduler;
+  readonly #instances: readonly BackendInstance[];
+  /** Output name -> protocol dims, for outputs whose config declares a reshape. */
+  readonly #outputReshapes: ReadonlyMap<string, readonly number[]>;
+  #disposed = false;
+
+  private constructor(context: BackendLoadContext, instances: BackendInstance[]) {
+    this.name = context.modelName;
+    this.version = context.version;
+    this.versionString = String(context.version);
+    this.config = context.config;
+    this.#instances = instances;
+    this.#validator = new RequestValidator(context.config);
+    this.#scheduler = new DirectScheduler(`model '${this.name}' version ${this.version}`, instances);
+    this.#outputReshapes = new Map((context.config.output ?? []).filter((o) => o.reshape).map((o) => [o.name, o.dims]));
+  }
+
+  /** Creates every instance of every instance group; if one fails, the ones created are disposed and the error names it. */
+  static async create(backend: Backend, context: BackendLoadContext): Promise<ModelVersion> {
+    const specs = instanceSpecs(context.config);
+    const settled = await Promise.allSettled(specs.map((spec) => backend.createInstance(context, spec)));
+    const instances = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failure) {
+      await Promise.allSettled(instances.map((instance) => instance.dispose()));
+      throw NereidError.from(failure.reason, `model '${context.modelName}' version ${context.version}`);
+    }
+    return new ModelVersion(context, instances);
+  }
+
+  get inflightCount(): number {
+    return this.#scheduler.inflightCount;
+  }
+
+  async infer(request: InferRequest): Promise<InferResponse> {
+    const exec = this.#validator.validate(request);
+    const result = await this.#scheduler.enqueue(exec);
+    if (!result.ok) throw NereidError.fromData(result.error);
+    const outputs = this.#outputReshapes.size ? result.outputs.map((t) => this.#toProtocolShape(t, exec.batchSize)) : result.outputs;
+    const response: InferResponse = { model: this.name, version: this.versionString, outputs };
+    if (request.id !== undefined) response.id = request.id;
+    return response;
+  }
+
+  /** Drains in-flight requests, then disposes every instance. */
+  async unload(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    await this.#scheduler.drain();
+    await Promise.allSettled(this.#instances.map((instance) => instance.dispose()));
+  }
+
+  #toProtocolShape(tensor: Tensor, batchSize: number): Tensor {
+    const dims = this.#outputReshapes.get(tensor.name);
+    if (!dims) return tensor;
+    const batched = batchSize > 0;
+    const perItem = batched ? elementCount(tensor.shape) / batchSize : elementCount(tensor.shape);
+    const inner = resolveReshape(dims, perItem);
+    return tensor.reshape(batched ? [batchSize, ...inner] : inner);
+  }
+}
+
+/** The wire datatype of a config tensor, for metadata. */
+export function wireDatatype(configType: string, what: string): NonNullable<ReturnType<typeof configTypeToDataType>> {
+  const datatype = configTypeToDataType(configType);
+  if (!datatype) throw NereidError.internal(`${what} has invalid data_type '${configType}'`);
+  return datatype;
+}

@@ -1,0 +1,69 @@
+/**
+ * Starts a worker thread from a module URL, TypeScript or JavaScript.
+ *
+ * nereid runs its `.ts` sources directly (`node --import tsx`, vitest), so a
+ * worker whose entry is a `.ts` file needs tsx's hooks registered inside the
+ * new thread. Two traps, both measured on Node 20:
+ * - `--import tsx` (the `tsx` package's main export) registers its ESM hooks
+ *   only on the main thread under Node 20 (it checks `isMainThread` when
+ *   `isInternalThread` is missing), so inheriting `node --import tsx` gives a
+ *   worker that fails with ERR_UNKNOWN_FILE_EXTENSION.
+ * - vitest's forks transform modules themselves; threads inherit nothing.
+ * So for a `.ts` URL the worker gets `--import <data: module>` that calls
+ * `register()` from `tsx/esm/api`, resolved to an absolute `file:` URL from
+ * this file, so it works from any cwd, under vitest and under plain node.
+ *
+ * Ownership: the caller owns the returned Worker and must `terminate()` it.
+ *
+ * @example
+ * ```ts
+ * const worker = startWorker(new URL('./onnx-worker.ts', import.meta.url), { workerData: { id: 1 } });
+ * worker.postMessage({ type: 'ping' });
+ * ```
+ */
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
+
+let bootstrapUrl: string | undefined;
+
+/**
+ * A `data:` module that registers tsx's ESM hooks in the thread that imports it.
+ * createRequire rather than import.meta.resolve: vitest rewrites import.meta,
+ * and require.resolve is synchronous everywhere. The `require` condition of
+ * `tsx/esm/api` is a .cjs twin of the ESM file, so swap to the .mjs one.
+ */
+export function tsxBootstrapURL(): string {
+  if (bootstrapUrl === undefined) {
+    const apiPath = createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
+    const code = `import { register } from ${JSON.stringify(pathToFileURL(apiPath).href)};\nregister();\n`;
+    bootstrapUrl = `data:text/javascript,${encodeURIComponent(code)}`;
+  }
+  return bootstrapUrl;
+}
+
+/** `execArgv` without `--import tsx` style entries (they do nothing in a Node 20 worker, and we add our own). */
+function withoutTsxImports(execArgv: readonly string[]): string[] {
+  const isTsx = (value: string) => value === 'tsx' || /[\\/]tsx[\\/]|[\\/]tsx$/.test(value);
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i]!;
+    if (arg === '--import' && i + 1 < execArgv.length && isTsx(execArgv[i + 1]!)) {
+      i++;
+      continue;
+    }
+    if (arg.startsWith('--import=') && isTsx(arg.slice('--import='.length))) continue;
+    out.push(arg);
+  }
+  return out;
+}
+
+/**
+ * A new Worker running `moduleUrl`. For a `.ts` module, tsx's registration is
+ * appended to the worker's `execArgv` (the caller's, or else the process's own).
+ */
+export function startWorker(moduleUrl: URL, options: WorkerOptions = {}): Worker {
+  if (!moduleUrl.pathname.endsWith('.ts')) return new Worker(moduleUrl, options);
+  const execArgv = [...withoutTsxImports(options.execArgv ?? process.execArgv), '--import', tsxBootstrapURL()];
+  return new Worker(moduleUrl, { ...options, execArgv });
+}

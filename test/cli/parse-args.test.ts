@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { parseArgs } from '../../runtime/cli/parse-args.ts';
+
+function serveOptions(argv: string[]) {
+  const command = parseArgs(argv);
+  if (command.command !== 'serve') throw new Error(`expected serve, got ${command.command}`);
+  return command.options;
+}
+
+describe('parseArgs', () => {
+  it('applies Triton defaults', () => {
+    const options = serveOptions(['serve', '--model-repository', 'models']);
+    expect(options).toMatchObject({
+      modelRepository: ['models'],
+      modelControlMode: 'none',
+      httpPort: 8000,
+      grpcPort: 8001,
+      metricsPort: 8002,
+      strictModelConfig: false,
+      strictReadiness: true,
+      httpMaxInputSize: 64 * 1024 * 1024,
+      defaultMaxBatchSize: 4,
+    });
+  });
+
+  it('accepts --flag=value, --flag value, repeated flags and bare booleans', () => {
+    const options = serveOptions([
+      '--model-repository=a',
+      '--model-repository',
+      'b',
+      '--model-control-mode=explicit',
+      '--load-model',
+      'simple',
+      '--load-model=mlp',
+      '--strict-model-config',
+      '--http-port=0',
+      '--log-verbose',
+      '2',
+      '--backend-config=onnxruntime,default-max-batch-size=16',
+    ]);
+    expect(options.modelRepository).toEqual(['a', 'b']);
+    expect(options.modelControlMode).toBe('explicit');
+    expect(options.loadModel).toEqual(['simple', 'mlp']);
+    expect(options.strictModelConfig).toBe(true);
+    expect(options.httpPort).toBe(0);
+    expect(options.logVerbose).toBe(2);
+    expect(options.defaultMaxBatchSize).toBe(16);
+  });
+
+  it('reads explicit boolean values', () => {
+    expect(serveOptions(['--model-repository=m', '--strict-readiness=false']).strictReadiness).toBe(false);
+    expect(serveOptions(['--model-repository=m', '--strict-model-config', 'true']).strictModelConfig).toBe(true);
+  });
+
+  it('rejects bad flags with a message that names them', () => {
+    expect(() => parseArgs(['serve'])).toThrow(/--model-repository is required/);
+    expect(() => parseArgs(['--model-repository=m', '--model-control-mode=sometimes'])).toThrow(/none, poll or explicit, got 'sometimes'/);
+    expect(() => parseArgs(['--model-repository=m', '--http-port=70000'])).toThrow(/--http-port expects an integer/);
+    expect(() => parseArgs(['--model-repository=m', '--no-such-flag=1'])).toThrow(/unknown flag --no-such-flag/);
+    expect(() => parseArgs(['--model-repository=m', '--strict-readiness=maybe'])).toThrow(/expects true or false/);
+    expect(() => parseArgs(['--model-repository=m', '--backend-config=onnxruntime,bogus=1'])).toThrow(/unsupported setting 'bogus'/);
+  });
+
+  it('recognises help and version', () => {
+    expect(parseArgs(['--help'])).toEqual({ command: 'help' });
+    expect(parseArgs(['--version'])).toEqual({ command: 'version' });
+  });
+});
