@@ -32,6 +32,11 @@ export interface InferRequest {
   /** Echoed back in the response. */
   id?: string;
   parameters?: Parameters;
+  /**
+   * Input tensors. The server takes ownership of their data: a buffer that a
+   * tensor's data spans wholly may be transferred to the worker thread running
+   * the model (zero-copy) and is detached afterwards. Copy data you still need.
+   */
   inputs: Tensor[];
   /** Outputs to return; absent or empty means every output in the config. */
   outputs?: RequestedOutput[];

@@ -52,7 +52,7 @@ export class ModelManager {
   /** Finds the version a request goes to. Throws NOT_FOUND or UNAVAILABLE with Triton's wording. */
   resolve(name: string, version?: string): ModelVersion {
     const entry = this.#entries.get(name);
-    if (!entry || (!entry.loaded && entry.state !== ModelState.Unavailable && entry.state !== ModelState.Loading)) {
+    if (!entry || entry.state === ModelState.Unknown) {
       throw NereidError.notFound(`Request for unknown model: '${name}' is not found`);
     }
     if (!entry.loaded) {
@@ -102,7 +102,8 @@ export class ModelManager {
   async loadAll(): Promise<void> {
     const { models, duplicates } = await this.#scan();
     this.#reportDuplicates(duplicates);
-    await Promise.all([...models.values()].map((model) => this.load(model.name, { dir: model.dir })));
+    // A model that fails is left UNAVAILABLE with its reason; the others load regardless.
+    await Promise.all([...models.values()].map((model) => this.load(model.name, { dir: model.dir }).catch(() => {})));
   }
 
   /**
