@@ -39,7 +39,6 @@ function ortTensor(datatype: DataType, data: DataArray, dims: number[]): ort.Ten
 /** Element values in a comparable form: strings stay strings, bigints stay bigints. */
 function values(data: unknown): unknown[] {
   if (Array.isArray(data)) return data;
-  if (data instanceof Uint8Array && Array.isArray((data as unknown as Uint8Array[])[0])) return [];
   return Array.from(data as ArrayLike<unknown>);
 }
 
@@ -204,7 +203,7 @@ describe('test-only models', () => {
     expect(slowModel({ layers: 3 }).onnx).toEqual(slowModel({ layers: 3 }).onnx);
     const input = new ort.Tensor('float32', Float32Array.from({ length: 4 * 256 }, (_, i) => Math.cos(i)), [4, 256]);
     const timings: string[] = [];
-    for (const layers of [1, 64]) {
+    for (const layers of [1, 1000]) {
       const session = await ort.InferenceSession.create(slowModel({ layers }).onnx, { intraOpNumThreads: 1 });
       const out = await session.run({ INPUT0: input });
       expect(out.OUTPUT0.dims).toEqual([4, 256]);

@@ -11,7 +11,8 @@
  * - vitest's forks transform modules themselves; threads inherit nothing.
  * So for a `.ts` URL the worker gets `--import <data: module>` that calls
  * `register()` from `tsx/esm/api`, resolved to an absolute `file:` URL from
- * this file, so it works from any cwd, under vitest and under plain node.
+ * this file, so it works from any cwd, under vitest and under plain node
+ * (both covered by test/backends/start-worker.test.ts).
  *
  * Ownership: the caller owns the returned Worker and must `terminate()` it.
  *
@@ -21,22 +22,20 @@
  * worker.postMessage({ type: 'ping' });
  * ```
  */
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 let bootstrapUrl: string | undefined;
 
 /**
  * A `data:` module that registers tsx's ESM hooks in the thread that imports it.
- * createRequire rather than import.meta.resolve: vitest rewrites import.meta,
- * and require.resolve is synchronous everywhere. The `require` condition of
- * `tsx/esm/api` is a .cjs twin of the ESM file, so swap to the .mjs one.
+ * `tsx/esm/api` is resolved from this file (import condition, so the .mjs
+ * build) to an absolute URL: a data: module has no location to resolve a
+ * bare specifier from, and the cwd may be anywhere.
  */
 export function tsxBootstrapURL(): string {
   if (bootstrapUrl === undefined) {
-    const apiPath = createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
-    const code = `import { register } from ${JSON.stringify(pathToFileURL(apiPath).href)};\nregister();\n`;
+    const apiUrl = import.meta.resolve('tsx/esm/api');
+    const code = `import { register } from ${JSON.stringify(apiUrl)};\nregister();\n`;
     bootstrapUrl = `data:text/javascript,${encodeURIComponent(code)}`;
   }
   return bootstrapUrl;

@@ -1,0 +1,143 @@
+/**
+ * The ONNX worker: a thread that owns one InferenceSession. The only place
+ * where `session.run()` executes, because it is synchronous and would block
+ * whichever thread calls it.
+ *
+ * Ownership: everything that arrives here was transferred or copied to this
+ * thread, so the worker may merge, hand to ORT and transfer back at will.
+ * Messages are handled in arrival order; runs do not overlap in practice
+ * because each `session.run` blocks this thread until it is done.
+ */
+import ort from 'onnxruntime-node';
+import { parentPort, workerData } from 'node:worker_threads';
+import { NereidError, type ErrorData } from '../../../sdk/errors.ts';
+import { canMerge, mergeInputs, splitTensor, unionOutputs, type HostTensor } from './batch-merge.ts';
+import type { FromWorker, RunMessage, ToWorker, WireRequest, WireResult, WorkerInit } from './onnx-protocol.ts';
+import { hostToOrt, hostToWire, ortToHost, sessionSignature, wireToHost } from './ort-tensors.ts';
+
+const port = parentPort!;
+const init = workerData as WorkerInit;
+
+/** A thrown value as error data; ORT's own errors (plain Errors) get `context` in front. */
+function errorData(value: unknown, context: string, code: ErrorData['code'] = 'INTERNAL'): ErrorData {
+  if (value instanceof NereidError) return value.toData();
+  return { code, message: `${context}: ${value instanceof Error ? value.message : String(value)}` };
+}
+
+/** Posts `message`, transferring `transfer`; if some buffer refuses to move, posts copies instead. */
+function post(message: FromWorker, transfer: Set<ArrayBuffer> = new Set()): void {
+  try {
+    port.postMessage(message, [...transfer]);
+  } catch {
+    port.postMessage(message);
+  }
+}
+
+async function load(): Promise<ort.InferenceSession | undefined> {
+  try {
+    const wantsCuda = init.options.executionProviders.some((provider) => provider.name === 'cuda');
+    if (wantsCuda && !ort.listSupportedBackends().some((backend) => backend.name === 'cuda')) {
+      throw NereidError.unavailable(`this build of onnxruntime-node has no CUDA execution provider on ${process.platform}/${process.arch}`);
+    }
+    const session = await ort.InferenceSession.create(init.modelFile, {
+      ...init.options,
+      executionProviders: [...init.options.executionProviders],
+      logId: init.logId,
+    });
+    post({ type: 'loaded', signature: sessionSignature(session) });
+    return session;
+  } catch (error) {
+    post({ type: 'load-failed', error: errorData(error, `ONNX Runtime could not load '${init.modelFile}'`) });
+    return undefined;
+  }
+}
+
+/** Runs `inputs` and returns the requested outputs, in the order asked for. */
+async function runSession(session: ort.InferenceSession, inputs: readonly HostTensor[], outputs: readonly string[]): Promise<HostTensor[]> {
+  // ORT refuses an empty fetch list; a request that wants no outputs gets none.
+  if (outputs.length === 0) return [];
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const input of inputs) feeds[input.name] = hostToOrt(input);
+  const results = await session.run(feeds, [...outputs]);
+  return outputs.map((name) => ortToHost(name, results[name] as ort.Tensor));
+}
+
+function okResult(outputs: readonly HostTensor[], transfer: Set<ArrayBuffer>): WireResult {
+  return { ok: true, outputs: outputs.map((output) => hostToWire(output, transfer)) };
+}
+
+async function runOne(session: ort.InferenceSession, inputs: readonly HostTensor[], request: WireRequest, transfer: Set<ArrayBuffer>): Promise<WireResult> {
+  try {
+    return okResult(await runSession(session, inputs, request.outputs), transfer);
+  } catch (error) {
+    return { ok: false, error: errorData(error, 'ONNX Runtime run failed') };
+  }
+}
+
+/**
+ * One result per request. Requests whose inputs do not convert fail alone;
+ * the rest run as one merged batch when they can, else one by one. A merged
+ * run that fails, or whose outputs do not split by batch, is retried one by
+ * one, so an error lands on the request that caused it.
+ */
+async function handleRun(session: ort.InferenceSession, message: RunMessage): Promise<void> {
+  const { requests } = message;
+  const results: (WireResult | undefined)[] = new Array(requests.length);
+  const transfer = new Set<ArrayBuffer>();
+  const host: { index: number; inputs: HostTensor[]; batchSize: number; request: WireRequest }[] = [];
+  requests.forEach((request, index) => {
+    try {
+      host.push({ index, inputs: request.inputs.map(wireToHost), batchSize: request.batchSize, request });
+    } catch (error) {
+      results[index] = { ok: false, error: errorData(error, 'bad input', 'INVALID_ARG') };
+    }
+  });
+
+  let sessionRuns = 0;
+  let pending = host;
+  if (canMerge(host, message.maxBatchSize)) {
+    sessionRuns++;
+    const outputNames = unionOutputs(host.map((entry) => entry.request));
+    try {
+      const merged = await runSession(session, mergeInputs(host), outputNames);
+      const pieces = merged.map((output) => splitTensor(output, host.map((entry) => entry.batchSize)));
+      if (pieces.every((piece) => piece !== undefined)) {
+        host.forEach((entry, i) => {
+          const mine = entry.request.outputs.map((name) => pieces[outputNames.indexOf(name)]![i]!);
+          results[entry.index] = okResult(mine, transfer);
+        });
+        pending = [];
+      }
+    } catch {
+      // Fall through: run each request alone to learn which one fails.
+    }
+  }
+  for (const entry of pending) {
+    sessionRuns++;
+    results[entry.index] = await runOne(session, entry.inputs, entry.request, transfer);
+  }
+  post({ type: 'ran', id: message.id, results: results as WireResult[], sessionRuns }, transfer);
+}
+
+const session = await load();
+if (session) {
+  const inflight = new Set<Promise<void>>();
+  port.on('message', (message: ToWorker) => {
+    if (message.type === 'run') {
+      const run = handleRun(session, message).catch((error: unknown) => {
+        const failure: WireResult = { ok: false, error: errorData(error, 'the ONNX Runtime worker failed') };
+        post({ type: 'ran', id: message.id, results: message.requests.map(() => failure), sessionRuns: 0 });
+      });
+      inflight.add(run);
+      void run.finally(() => inflight.delete(run));
+    } else if (message.type === 'close') {
+      // The main thread drains before closing; still, never release a session under a running request.
+      void Promise.allSettled([...inflight])
+        .then(() => session.release())
+        .finally(() => {
+          post({ type: 'closed' });
+          port.close();
+        });
+    }
+  });
+}
