@@ -144,13 +144,20 @@ export interface ModelParameter {
   string_value: string;
 }
 
+/** A CUDA graph to capture (TensorRT only); input shapes exclude the batch dimension. */
+export interface CudaGraphSpec {
+  batch_size?: number;
+  input?: Record<string, { dim?: number[] }>;
+  graph_lower_bound?: { batch_size?: number; input?: Record<string, { dim?: number[] }> };
+}
+
 export interface ModelOptimizationPolicy {
   graph?: { level?: number };
   priority?: 'PRIORITY_DEFAULT' | 'PRIORITY_MAX' | 'PRIORITY_MIN';
   cuda?: {
     graphs?: boolean;
     busy_wait_events?: boolean;
-    graph_spec?: unknown[];
+    graph_spec?: CudaGraphSpec[];
     output_copy_stream?: boolean;
   };
   execution_accelerators?: {
@@ -178,6 +185,35 @@ export interface ModelWarmup {
   count?: number;
 }
 
+/** An input the backend builds from the requests of a formed batch (ragged batching). */
+export interface BatchInput {
+  kind?:
+    | 'BATCH_ELEMENT_COUNT'
+    | 'BATCH_ACCUMULATED_ELEMENT_COUNT'
+    | 'BATCH_ACCUMULATED_ELEMENT_COUNT_WITH_ZERO'
+    | 'BATCH_MAX_ELEMENT_COUNT_AS_SHAPE'
+    | 'BATCH_ITEM_SHAPE'
+    | 'BATCH_ITEM_SHAPE_FLATTEN';
+  target_name?: string[];
+  data_type?: ConfigDataTypeName;
+  source_input?: string[];
+}
+
+/** An output the backend scatters back to the requests of a batch. */
+export interface BatchOutput {
+  target_name?: string[];
+  kind?: 'BATCH_SCATTER_WITH_INPUT_SHAPE';
+  source_input?: string[];
+}
+
+/** Per-model overrides of metric settings (histogram buckets). */
+export interface ModelMetrics {
+  metric_control?: {
+    metric_identifier?: { family?: string };
+    histogram_options?: { buckets?: number[] };
+  }[];
+}
+
 export interface ModelConfig {
   name: string;
   platform?: string;
@@ -187,8 +223,8 @@ export interface ModelConfig {
   max_batch_size?: number;
   input?: ModelInput[];
   output?: ModelOutput[];
-  batch_input?: unknown[];
-  batch_output?: unknown[];
+  batch_input?: BatchInput[];
+  batch_output?: BatchOutput[];
   optimization?: ModelOptimizationPolicy;
   dynamic_batching?: ModelDynamicBatching;
   sequence_batching?: ModelSequenceBatching;
@@ -203,5 +239,5 @@ export interface ModelConfig {
   model_transaction_policy?: { decoupled?: boolean };
   model_repository_agents?: { agents?: { name: string; parameters?: Record<string, string> }[] };
   response_cache?: { enable?: boolean };
-  model_metrics?: unknown;
+  model_metrics?: ModelMetrics;
 }
