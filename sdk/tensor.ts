@@ -77,7 +77,8 @@ export class Tensor<D extends DataType = DataType> {
     const data =
       bytes.byteOffset % info.bytesPerElement === 0
         ? new ArrayType(bytes.buffer, bytes.byteOffset, count)
-        : new ArrayType(bytes.slice().buffer, 0, count);
+        : // Uint8Array's own slice always copies (Buffer's slice would return a view of Node's shared pool).
+          new ArrayType(Uint8Array.prototype.slice.call(bytes).buffer, 0, count);
     return new Tensor(name, datatype, shape, data as DataArray<T>);
   }
 

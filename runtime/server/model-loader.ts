@@ -52,9 +52,8 @@ export async function completeModelConfig(
   const versions = selectVersions(name, raw.version_policy, available);
   const newestDir = join(modelDir, String(versions[versions.length - 1]));
   const backend = settings.backends.resolve(raw, newestDir);
-  // Like Triton, a completed config always names its backend (and platform, where the backend has one).
-  raw.backend ||= backend.name;
-  if (!raw.platform && backend.platforms[0]) raw.platform = backend.platforms[0];
+  // A model found by its file alone gets the backend that serves that file, so /config names it.
+  if (!raw.backend && !raw.platform) raw.backend = backend.name;
   const modelPath = join(newestDir, raw.default_model_filename || backend.defaultModelFilename);
   if (!existsSync(modelPath)) {
     throw NereidError.invalidArg(`model '${name}': model file not found: ${modelPath}`);
@@ -63,8 +62,9 @@ export async function completeModelConfig(
   const completed = signature
     ? autoCompleteConfig(raw, signature, { defaultMaxBatchSize: settings.defaultMaxBatchSize, strict: settings.strictModelConfig })
     : raw;
-  const normalized = normalizeConfig(completed, { modelName: name, gpuAvailable: backend.gpuAvailable?.() ?? false });
-  validateConfig(normalized, { modelName: name, knownBackends: settings.backends.names });
+  const gpuAvailable = backend.gpuAvailable?.() ?? false;
+  const normalized = normalizeConfig(completed, { modelName: name, gpuAvailable, defaultModelFilename: backend.defaultModelFilename });
+  validateConfig(normalized, { modelName: name, knownBackends: settings.backends.names, gpuAvailable });
   if (signature) validateAgainstSignature(normalized, signature);
   return { config: deepFreeze(normalized), versions, backend };
 }
