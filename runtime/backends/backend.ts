@@ -71,6 +71,12 @@ export interface BackendInstance {
   execute(requests: readonly ExecRequest[]): Promise<ExecResult[]>;
   /** Releases the thread/session; pending executes are rejected. */
   dispose(): Promise<void>;
+  /**
+   * Calls `listener` once if the instance dies (its thread exits, its isolate
+   * is lost); it then answers every request with an error and the model
+   * replaces it. Returns an unsubscribe function.
+   */
+  onFailure?(listener: (error: ErrorData) => void): () => void;
 }
 
 export interface Backend {

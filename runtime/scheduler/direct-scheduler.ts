@@ -23,7 +23,7 @@ interface Pending {
 }
 
 interface Slot {
-  readonly instance: BackendInstance;
+  instance: BackendInstance;
   busy: number;
 }
 
@@ -56,6 +56,11 @@ export class DirectScheduler implements Scheduler {
       if (slot) this.#run(slot, { request, resolve });
       else this.#queue.push({ request, resolve });
     });
+  }
+
+  replaceInstance(failed: BackendInstance, fresh: BackendInstance): void {
+    const slot = this.#slots.find((s) => s.instance === failed);
+    if (slot) slot.instance = fresh;
   }
 
   drain(): Promise<void> {

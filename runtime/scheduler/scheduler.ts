@@ -6,13 +6,15 @@
  * it to an instance's execute(), and the returned promise settles exactly once
  * with that request's result (never rejects for a request-level failure).
  */
-import type { ExecRequest, ExecResult } from '../backends/backend.ts';
+import type { BackendInstance, ExecRequest, ExecResult } from '../backends/backend.ts';
 
 export interface Scheduler {
   /** Queues a request; resolves with its result. */
   enqueue(request: ExecRequest): Promise<ExecResult>;
   /** Requests queued or executing right now. */
   readonly inflightCount: number;
+  /** Puts `fresh` in the place of `failed` (a dead instance the model replaced); requests `failed` held keep their results. */
+  replaceInstance(failed: BackendInstance, fresh: BackendInstance): void;
   /** Stops taking new requests (they fail UNAVAILABLE) and resolves once every accepted one has finished. */
   drain(): Promise<void>;
 }

@@ -23,8 +23,9 @@ export function instanceSpecs(config: ModelConfig): InstanceSpec[] {
     const count = group.count ?? 1;
     const kind = group.kind === 'KIND_GPU' ? 'KIND_GPU' : group.kind === 'KIND_MODEL' ? 'KIND_MODEL' : 'KIND_CPU';
     const devices = kind === 'KIND_GPU' ? (group.gpus?.length ? group.gpus : [0]) : [0];
+    let index = 0;
     for (const deviceId of devices) {
-      for (let i = 0; i < count; i++) specs.push({ name: `${groupName}_${specs.length}`, kind, deviceId });
+      for (let i = 0; i < count; i++) specs.push({ name: `${groupName}_${index++}`, kind, deviceId });
     }
   });
   return specs;
@@ -37,33 +38,42 @@ export class ModelVersion {
   readonly config: ModelConfig;
   readonly #validator: RequestValidator;
   readonly #scheduler: Scheduler;
-  readonly #instances: readonly BackendInstance[];
+  readonly #backend: Backend;
+  readonly #context: BackendLoadContext;
+  /** Live instances with the spec each was created from, so a dead one can be recreated alike. */
+  readonly #instances: Map<BackendInstance, InstanceSpec>;
   /** Output name -> protocol dims, for outputs whose config declares a reshape. */
   readonly #outputReshapes: ReadonlyMap<string, readonly number[]>;
   #disposed = false;
 
-  private constructor(context: BackendLoadContext, instances: BackendInstance[]) {
+  private constructor(backend: Backend, context: BackendLoadContext, instances: Map<BackendInstance, InstanceSpec>) {
     this.name = context.modelName;
     this.version = context.version;
     this.versionString = String(context.version);
     this.config = context.config;
+    this.#backend = backend;
+    this.#context = context;
     this.#instances = instances;
     this.#validator = new RequestValidator(context.config);
-    this.#scheduler = new DirectScheduler(`model '${this.name}' version ${this.version}`, instances);
+    this.#scheduler = new DirectScheduler(`model '${this.name}' version ${this.version}`, [...instances.keys()]);
     this.#outputReshapes = new Map((context.config.output ?? []).filter((o) => o.reshape).map((o) => [o.name, o.dims]));
+    for (const instance of instances.keys()) this.#watch(instance);
   }
 
   /** Creates every instance of every instance group; if one fails, the ones created are disposed and the error names it. */
   static async create(backend: Backend, context: BackendLoadContext): Promise<ModelVersion> {
     const specs = instanceSpecs(context.config);
     const settled = await Promise.allSettled(specs.map((spec) => backend.createInstance(context, spec)));
-    const instances = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const instances = new Map<BackendInstance, InstanceSpec>();
+    settled.forEach((s, i) => {
+      if (s.status === 'fulfilled') instances.set(s.value, specs[i]!);
+    });
     const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failure) {
-      await Promise.allSettled(instances.map((instance) => instance.dispose()));
+      await Promise.allSettled([...instances.keys()].map((instance) => instance.dispose()));
       throw NereidError.from(failure.reason, `model '${context.modelName}' version ${context.version}`);
     }
-    return new ModelVersion(context, instances);
+    return new ModelVersion(backend, context, instances);
   }
 
   get inflightCount(): number {
@@ -85,7 +95,36 @@ export class ModelVersion {
     if (this.#disposed) return;
     this.#disposed = true;
     await this.#scheduler.drain();
-    await Promise.allSettled(this.#instances.map((instance) => instance.dispose()));
+    await Promise.allSettled([...this.#instances.keys()].map((instance) => instance.dispose()));
+  }
+
+  /** Replaces the instance if it dies: its own requests fail with its error, the model keeps serving. */
+  #watch(instance: BackendInstance): void {
+    instance.onFailure?.((error) => {
+      void this.#replace(instance, error.message);
+    });
+  }
+
+  async #replace(failed: BackendInstance, reason: string): Promise<void> {
+    const spec = this.#instances.get(failed);
+    if (!spec || this.#disposed) return;
+    this.#instances.delete(failed);
+    this.#context.log.error(`instance '${spec.name}' failed (${reason}); starting a replacement`);
+    void failed.dispose().catch(() => {});
+    try {
+      const fresh = await this.#backend.createInstance(this.#context, spec);
+      if (this.#disposed) {
+        await fresh.dispose();
+        return;
+      }
+      this.#instances.set(fresh, spec);
+      this.#scheduler.replaceInstance(failed, fresh);
+      this.#watch(fresh);
+      this.#context.log.info(`instance '${spec.name}' replaced`);
+    } catch (error) {
+      // The dead instance stays in the scheduler and answers UNAVAILABLE; the other instances keep serving.
+      this.#context.log.error(`could not replace instance '${spec.name}': ${NereidError.from(error).message}`);
+    }
   }
 
   #toProtocolShape(tensor: Tensor, batchSize: number): Tensor {

@@ -232,3 +232,24 @@ describe('in-flight requests', () => {
     await unloading;
   });
 });
+
+describe('instance failure', () => {
+  it('replaces an instance whose worker thread dies; only its request fails', async () => {
+    const { OnnxBackend } = await import('../../runtime/backends/onnx/onnx-backend.ts');
+    const { CRASH_VALUE } = await import('../backends/support/onnx-test-worker-signals.ts');
+    const workerUrl = new URL('../backends/support/onnx-test-worker.ts', import.meta.url);
+    await writeFixture(repo, 'fragile', identityModel('FP32', { batch: true, dims: [-1] }), { instanceGroup: { count: 1, kind: 'KIND_CPU' } });
+    const log = memoryLogger();
+    const s = await start({ backends: [new OnnxBackend({ workerUrl })], log });
+    const tensor = (value: number) => [new Tensor('INPUT0', 'FP32', [1, 2], new Float32Array([value, 1]))];
+    const crash = await errorOf(s.infer({ model: 'fragile', inputs: tensor(CRASH_VALUE) }));
+    expect(crash.code).toBe('INTERNAL');
+    expect(crash.message).toMatch(/model 'fragile' instance 'fragile_0'.*exited unexpectedly/);
+    await expect
+      .poll(async () => (await s.infer({ model: 'fragile', inputs: tensor(7) }).catch((e: Error) => e)) instanceof Error, { timeout: 10_000 })
+      .toBe(false);
+    const response = await s.infer({ model: 'fragile', inputs: tensor(3) });
+    expect(Array.from(response.outputs[0]!.data as Float32Array)).toEqual([3, 1]);
+    expect(log.lines.some((line) => line.includes("instance 'fragile_0' replaced"))).toBe(true);
+  });
+});
