@@ -244,12 +244,12 @@ describe('instance failure', () => {
     const tensor = (value: number) => [new Tensor('INPUT0', 'FP32', [1, 2], new Float32Array([value, 1]))];
     const crash = await errorOf(s.infer({ model: 'fragile', inputs: tensor(CRASH_VALUE) }));
     expect(crash.code).toBe('INTERNAL');
-    expect(crash.message).toMatch(/model 'fragile' instance 'fragile_0'.*exited unexpectedly/);
+    expect(crash.message).toMatch(/model 'fragile' instance 'fragile_0_0'.*exited unexpectedly/);
     await expect
       .poll(async () => (await s.infer({ model: 'fragile', inputs: tensor(7) }).catch((e: Error) => e)) instanceof Error, { timeout: 10_000 })
       .toBe(false);
     const response = await s.infer({ model: 'fragile', inputs: tensor(3) });
     expect(Array.from(response.outputs[0]!.data as Float32Array)).toEqual([3, 1]);
-    expect(log.lines.some((line) => line.includes("instance 'fragile_0' replaced"))).toBe(true);
+    expect(log.lines.some((line) => line.includes("instance 'fragile_0_0' replaced"))).toBe(true);
   });
 });
