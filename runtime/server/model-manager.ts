@@ -255,7 +255,7 @@ export class ModelManager {
   async #retire(name: string, previous: LoadedModel, ownedDir: string | undefined): Promise<void> {
     await Promise.allSettled([...previous.versions.values()].map((version) => version.unload()));
     if (ownedDir) await rm(ownedDir, { recursive: true, force: true });
-    this.#log.info(`unloaded previous version(s) of model '${name}'`);
+    this.#log.info(`unloaded model '${name}' version(s) ${[...previous.versions.keys()].join(', ')}`);
   }
 }
 
