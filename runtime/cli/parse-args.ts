@@ -65,6 +65,22 @@ const DEFAULTS: ServeOptions = {
 };
 
 const BOOLEAN_FLAGS = new Set(['strict-model-config', 'strict-readiness', 'allow-http']);
+const KNOWN_FLAGS = new Set([
+  ...BOOLEAN_FLAGS,
+  'model-repository',
+  'model-store',
+  'model-control-mode',
+  'load-model',
+  'repository-poll-secs',
+  'http-port',
+  'http-address',
+  'grpc-port',
+  'metrics-port',
+  'http-max-input-size',
+  'exit-timeout-secs',
+  'log-verbose',
+  'backend-config',
+]);
 
 function usageError(message: string): NereidError {
   return NereidError.invalidArg(`${message}\n\n${USAGE}`);
@@ -94,6 +110,7 @@ export function parseArgs(argv: readonly string[]): Command {
     if (!arg.startsWith('--')) throw usageError(`unexpected argument '${arg}'`);
     const eq = arg.indexOf('=');
     const flag = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    if (!KNOWN_FLAGS.has(flag)) throw usageError(`unknown flag --${flag}`);
     let value: string;
     if (eq !== -1) value = arg.slice(eq + 1);
     else if (BOOLEAN_FLAGS.has(flag) && (args[0] === undefined || args[0].startsWith('--'))) value = 'true';

@@ -10,7 +10,7 @@
  * await server.close();
  * ```
  */
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize, resolve, sep } from 'node:path';
 import { NereidError } from '../../sdk/errors.ts';
@@ -74,6 +74,7 @@ export class Server implements InferenceServer {
     const log = options.log ?? createLogger();
     const roots = (typeof options.modelRepository === 'string' ? [options.modelRepository] : [...options.modelRepository]).map((r) => resolve(r));
     if (roots.length === 0) throw NereidError.invalidArg('at least one --model-repository is required');
+    for (const root of roots) await requireDirectory(root);
     const backends = new BackendRegistry(options.backends ?? [new OnnxBackend()]);
     const mode = options.modelControlMode ?? 'none';
     const models = new ModelManager(roots, {
@@ -201,6 +202,14 @@ export class Server implements InferenceServer {
 /** Creates and loads a server (see `Server.create`). */
 export function createServer(options: ServerOptions): Promise<Server> {
   return Server.create(options);
+}
+
+/** Like Triton, refuse to start (in every control mode) on a repository root that is not a readable directory. */
+async function requireDirectory(root: string): Promise<void> {
+  const info = await stat(root).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw NereidError.invalidArg(`model repository '${root}' ${info ? 'is not a directory' : 'does not exist'}`);
+  }
 }
 
 function rejectReservedParameters(parameters: Record<string, unknown>): void {

@@ -113,24 +113,29 @@ export class ModelManager {
   load(name: string, source?: ModelSource): Promise<void> {
     const entry = this.#entry(name);
     const task = entry.pending.then(async () => {
-      const resolved = source ?? (await this.#findSource(name));
-      if (!entry.loaded) entry.state = ModelState.Loading;
-      const fingerprint = resolved.config ? undefined : await fingerprintModelDir(resolved.dir).catch(() => undefined);
-      this.#log.info(`loading model '${name}' from ${resolved.dir}`);
+      let resolved: ModelSource | undefined;
+      let fingerprint: string | undefined;
       let loaded: LoadedModel;
       try {
+        resolved = source ?? (await this.#findSource(name));
+        if (!entry.loaded) entry.state = ModelState.Loading;
+        fingerprint = resolved.config ? undefined : await fingerprintModelDir(resolved.dir).catch(() => undefined);
+        this.#log.info(`loading model '${name}' from ${resolved.dir}`);
         loaded = await loadModel(name, resolved.dir, resolved.config, this.#settings);
       } catch (error) {
         const failure = NereidError.from(error, `model '${name}'`);
         this.#log.error(`failed to load model '${name}': ${failure.message}`);
-        if (resolved.ownedDir) await rm(resolved.dir, { recursive: true, force: true });
-        if (!entry.loaded) {
+        if (resolved?.ownedDir) await rm(resolved.dir, { recursive: true, force: true });
+        if (failure.code === 'NOT_FOUND' && entry.state === ModelState.Unknown) {
+          // Nothing by that name exists: leave no entry behind for the index to list.
+          this.#entries.delete(name);
+        } else if (!entry.loaded) {
           entry.state = ModelState.Unavailable;
           entry.reason = failure.message;
         }
         // Remember what failed so poll mode does not retry the same files every cycle.
         entry.fingerprint = fingerprint;
-        throw failure;
+        throw new NereidError(failure.code, `load failed for model '${name}': ${failure.message}`);
       }
       const previous = entry.loaded;
       entry.loaded = loaded;

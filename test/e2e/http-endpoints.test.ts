@@ -1,0 +1,202 @@
+/**
+ * The real server over a real socket: health, server and model metadata,
+ * readiness, /config, and a repository where some models are broken. One
+ * server serves the bundled models/ plus a temp repository holding a model
+ * without config.pbtxt, a multi-version model, a broken config.pbtxt and a
+ * corrupt model.onnx.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inferOverHttp } from '../http/support/http-harness.ts';
+import { addSubModel, createTempRepository, identityModel, removeTempRepository, writeFixture, writeModel } from '../support/onnx-fixtures.ts';
+import { BUNDLED_MODELS, expectError, postJson, startE2e, type E2eServer } from './support/e2e-server.ts';
+import { expectSimpleAnswer, simpleJsonBody, simpleTensors } from './support/simple-model.ts';
+
+const BROKEN_PBTXT = 'name: "broken_config"\nmax_batch_size: [\n';
+
+let repo: string;
+let e2e: E2eServer;
+let url: (path: string) => string;
+
+beforeAll(async () => {
+  repo = await createTempRepository();
+  await writeModel(repo, 'bare', { onnx: addSubModel('FP32', { batch: true, dims: [4] }).onnx });
+  await writeFixture(repo, 'multi', identityModel('INT16', { batch: true, dims: [-1] }), { versions: [1, 2, 3], extra: 'version_policy: { specific: { versions: [1, 3] } }' });
+  await writeModel(repo, 'broken_config', { onnx: identityModel('FP32', { batch: true, dims: [-1] }).onnx, config: BROKEN_PBTXT });
+  await writeModel(repo, 'corrupt_model', { onnx: new TextEncoder().encode('this is not an onnx file'), config: 'platform: "onnxruntime_onnx"\n' });
+  e2e = await startE2e({ modelRepository: [BUNDLED_MODELS, repo] });
+  url = (path) => `${e2e.baseUrl}${path}`;
+});
+afterAll(async () => {
+  await e2e?.close();
+  await removeTempRepository(repo);
+});
+
+describe('health and server metadata', () => {
+  it('is live (200, empty body) but not ready (400) while a model failed to load, under strict readiness', async () => {
+    const live = await fetch(url('/v2/health/live'));
+    expect(live.status).toBe(200);
+    expect(await live.text()).toBe('');
+    const ready = await fetch(url('/v2/health/ready'));
+    expect(ready.status).toBe(400);
+    expect(await ready.text()).toBe('');
+  });
+
+  it('GET /v2 names the server, its version and the extensions it implements', async () => {
+    const res = await fetch(url('/v2'));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    const body = (await res.json()) as { name: string; version: string; extensions: string[] };
+    expect(body.name).toBe('nereid');
+    expect(body.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(body.extensions).toEqual(expect.arrayContaining(['binary_tensor_data', 'model_repository', 'model_configuration', 'parameters']));
+  });
+
+  it('answers 405 for a known path asked with the wrong verb, and 404 for an unknown path', async () => {
+    await expectError(await fetch(url('/v2/models/simple/infer')), 405, 'Method Not Allowed');
+    await expectError(await fetch(url('/v2/nothing/here')), 404, 'Not Found');
+  });
+});
+
+describe('model metadata, readiness and config', () => {
+  const simpleMetadata = {
+    name: 'simple',
+    versions: ['1'],
+    platform: 'onnxruntime_onnx',
+    inputs: [
+      { name: 'INPUT0', datatype: 'INT32', shape: [-1, 16] },
+      { name: 'INPUT1', datatype: 'INT32', shape: [-1, 16] },
+    ],
+    outputs: [
+      { name: 'OUTPUT0', datatype: 'INT32', shape: [-1, 16] },
+      { name: 'OUTPUT1', datatype: 'INT32', shape: [-1, 16] },
+    ],
+  };
+
+  it('serves model metadata with and without /versions/N', async () => {
+    for (const path of ['/v2/models/simple', '/v2/models/simple/versions/1']) {
+      const res = await fetch(url(path));
+      expect(res.status, path).toBe(200);
+      expect(await res.json(), path).toEqual(simpleMetadata);
+    }
+    const multi = (await (await fetch(url('/v2/models/multi/versions/3'))).json()) as { versions: string[]; inputs: unknown[] };
+    expect(multi.versions).toEqual(['1', '3']);
+    expect(multi.inputs).toEqual([{ name: 'INPUT0', datatype: 'INT16', shape: [-1, -1] }]);
+  });
+
+  it('answers 404 for an unknown model or version, naming it (metadata, config, infer)', async () => {
+    await expectError(await fetch(url('/v2/models/nope')), 404, "'nope'", 'not found');
+    await expectError(await fetch(url('/v2/models/nope/config')), 404, "'nope'", 'not found');
+    await expectError(await postJson(url('/v2/models/nope/infer'), simpleJsonBody(1)), 404, "'nope'", 'not found');
+    // version 2 of multi exists on disk, but the version policy does not serve it.
+    await expectError(await fetch(url('/v2/models/multi/versions/2')), 404, "'multi'", 'version 2', 'served versions: 1, 3');
+    await expectError(await fetch(url('/v2/models/simple/versions/7/config')), 404, "'simple'", 'version 7', 'served versions: 1');
+    await expectError(await postJson(url('/v2/models/simple/versions/7/infer'), simpleJsonBody(1)), 404, "'simple'", 'version 7');
+  });
+
+  it('answers model readiness 200 for a served version, 400 otherwise', async () => {
+    for (const path of ['/v2/models/simple/ready', '/v2/models/simple/versions/1/ready', '/v2/models/multi/versions/3/ready', '/v2/models/bare/ready']) {
+      expect((await fetch(url(path))).status, path).toBe(200);
+    }
+    for (const path of ['/v2/models/multi/versions/2/ready', '/v2/models/nope/ready', '/v2/models/broken_config/ready', '/v2/models/corrupt_model/ready']) {
+      await expectError(await fetch(url(path)), 400, 'not ready');
+    }
+  });
+
+  it('serves the completed config of a model with a config.pbtxt', async () => {
+    const res = await fetch(url('/v2/models/simple/config'));
+    expect(res.status).toBe(200);
+    const config = (await res.json()) as Record<string, unknown>;
+    expect(config).toMatchObject({
+      name: 'simple',
+      platform: 'onnxruntime_onnx',
+      backend: 'onnxruntime',
+      max_batch_size: 8,
+      input: [
+        expect.objectContaining({ name: 'INPUT0', data_type: 'TYPE_INT32', dims: [16] }),
+        expect.objectContaining({ name: 'INPUT1', data_type: 'TYPE_INT32', dims: [16] }),
+      ],
+      output: [
+        expect.objectContaining({ name: 'OUTPUT0', data_type: 'TYPE_INT32', dims: [16] }),
+        expect.objectContaining({ name: 'OUTPUT1', data_type: 'TYPE_INT32', dims: [16] }),
+      ],
+      instance_group: [expect.objectContaining({ count: 1, kind: 'KIND_CPU' })],
+    });
+    expect(await (await fetch(url('/v2/models/simple/versions/1/config'))).json()).toEqual(config);
+  });
+
+  it('serves the auto-completed config of a model without config.pbtxt, and the model answers', async () => {
+    const config = (await (await fetch(url('/v2/models/bare/config'))).json()) as Record<string, unknown>;
+    expect(config).toMatchObject({
+      name: 'bare',
+      backend: 'onnxruntime',
+      max_batch_size: 4,
+      input: [
+        expect.objectContaining({ name: 'INPUT0', data_type: 'TYPE_FP32', dims: [4] }),
+        expect.objectContaining({ name: 'INPUT1', data_type: 'TYPE_FP32', dims: [4] }),
+      ],
+      output: [
+        expect.objectContaining({ name: 'OUTPUT0', data_type: 'TYPE_FP32', dims: [4] }),
+        expect.objectContaining({ name: 'OUTPUT1', data_type: 'TYPE_FP32', dims: [4] }),
+      ],
+    });
+    const res = await postJson(url('/v2/models/bare/infer'), {
+      inputs: [
+        { name: 'INPUT0', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3, 4] },
+        { name: 'INPUT1', datatype: 'FP32', shape: [1, 4], data: [0.5, 0.5, 0.5, 0.5] },
+      ],
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { outputs: { name: string; data: number[] }[] };
+    expect(body.outputs.map((o) => [o.name, o.data])).toEqual([
+      ['OUTPUT0', [1.5, 2.5, 3.5, 4.5]],
+      ['OUTPUT1', [0.5, 1.5, 2.5, 3.5]],
+    ]);
+  });
+});
+
+describe('a repository with a broken config.pbtxt and a corrupt model.onnx', () => {
+  it('lists both UNAVAILABLE in the index, with reasons naming the file (line:col for the pbtxt)', async () => {
+    const res = await postJson(url('/v2/repository/index'));
+    expect(res.status).toBe(200);
+    const index = (await res.json()) as { name: string; version?: string; state?: string; reason?: string }[];
+    const byName = Object.fromEntries(index.map((entry) => [entry.name, entry]));
+    expect(Object.keys(byName).sort()).toEqual(['bare', 'broken_config', 'corrupt_model', 'identity_fp32', 'mlp', 'multi', 'simple']);
+    expect(byName.simple).toEqual({ name: 'simple', version: '1', state: 'READY', reason: '' });
+    expect(byName.broken_config!.state).toBe('UNAVAILABLE');
+    expect(byName.broken_config!.reason).toContain('broken_config/config.pbtxt:2:17');
+    expect(byName.broken_config!.reason).toContain('max_batch_size');
+    expect(byName.corrupt_model!.state).toBe('UNAVAILABLE');
+    expect(byName.corrupt_model!.reason).toContain('corrupt_model/1/model.onnx');
+  });
+
+  it('leaves them out of the index with {"ready": true}', async () => {
+    const index = (await (await postJson(url('/v2/repository/index'), { ready: true })).json()) as { name: string; version: string }[];
+    expect(index.map((entry) => `${entry.name}:${entry.version}`)).toEqual(['bare:1', 'identity_fp32:1', 'mlp:1', 'multi:1', 'multi:3', 'simple:1']);
+  });
+
+  it('answers 503 with the load failure for infer and metadata on them, while the others serve', async () => {
+    await expectError(await postJson(url('/v2/models/broken_config/infer'), { inputs: [] }), 503, "'broken_config'", 'config.pbtxt:2:17');
+    await expectError(await postJson(url('/v2/models/corrupt_model/infer'), { inputs: [] }), 503, "'corrupt_model'", 'model.onnx');
+    await expectError(await fetch(url('/v2/models/broken_config')), 503, 'UNAVAILABLE', 'config.pbtxt:2:17');
+    const outcome = await inferOverHttp(e2e.port, { model: 'simple', inputs: simpleTensors(3) }, { binary: true });
+    if (!outcome.ok) throw new Error(`simple failed: ${outcome.status} ${outcome.error}`);
+    expectSimpleAnswer(outcome.response, 3);
+  });
+});
+
+describe('readiness without strict readiness', () => {
+  it('is ready (200) with a failed model when strictReadiness is false', async () => {
+    const lenient = await createTempRepository();
+    await writeModel(lenient, 'broken_config', { onnx: identityModel('FP32', { batch: true, dims: [-1] }).onnx, config: BROKEN_PBTXT });
+    await writeFixture(lenient, 'good', identityModel('FP32', { batch: true, dims: [-1] }));
+    const other = await startE2e({ modelRepository: lenient, strictReadiness: false });
+    try {
+      expect((await fetch(`${other.baseUrl}/v2/health/ready`)).status).toBe(200);
+      expect((await fetch(`${other.baseUrl}/v2/models/good/ready`)).status).toBe(200);
+      await expectError(await fetch(`${other.baseUrl}/v2/models/broken_config/ready`), 400, 'not ready');
+    } finally {
+      await other.close();
+      await removeTempRepository(lenient);
+    }
+  });
+});
