@@ -25,6 +25,7 @@ import { freePort, startChild, stopChild } from './child-process.ts';
 import { closedLoop } from './closed-loop.ts';
 import { KeepAliveClient } from './http-client.ts';
 import { RawSession, type RawFeed } from './raw-session.ts';
+import { BENCH_MODELS, rawFeeds } from './workloads.ts';
 import { summarize, type RunStats } from './stats.ts';
 
 const durationMs = Number(process.env.BENCH_DURATION_MS ?? 3000);
@@ -36,19 +37,7 @@ interface Workload {
   readonly feeds: () => RawFeed[];
 }
 
-const workloads: Workload[] = [
-  {
-    model: 'simple',
-    feeds: () => [
-      { name: 'INPUT0', type: 'int32', dims: [1, 16], data: Int32Array.from({ length: 16 }, (_, i) => i) },
-      { name: 'INPUT1', type: 'int32', dims: [1, 16], data: new Int32Array(16).fill(1) },
-    ],
-  },
-  {
-    model: 'mlp',
-    feeds: () => [{ name: 'input', type: 'float32', dims: [1, 64], data: Float32Array.from({ length: 64 }, (_, i) => Math.sin(i)) }],
-  },
-];
+const workloads: Workload[] = BENCH_MODELS.map((model) => ({ model, feeds: () => rawFeeds(model) }));
 
 const DATATYPE_OF: Record<string, 'INT32' | 'FP32'> = { int32: 'INT32', float32: 'FP32' };
 
@@ -114,6 +103,19 @@ async function main(): Promise<void> {
     client.close();
   }
   await stopChild(fastify);
+
+  // The floor with inference: fastify + the raw worker session, no protocol work.
+  for (const workload of workloads) {
+    const rawPort = await freePort();
+    const child = await startChild(`${root}bench/fastify-raw-worker.ts`, [String(rawPort), `${repository}/${workload.model}/1/model.onnx`, workload.model], /ready/);
+    const { body, headers } = httpBody(workload, true);
+    for (const concurrency of concurrencies) {
+      const client = new KeepAliveClient(rawPort, concurrency);
+      record(workload.model, 'fastify+raw', concurrency, await closedLoop(() => checkOk(client.send('POST', '/', body, headers)), { concurrency, durationMs }));
+      client.close();
+    }
+    await stopChild(child);
+  }
 
   const port = await freePort();
   const nereid = await startChild(
@@ -182,9 +184,18 @@ function printRatios(): void {
       }
     }
   }
-  const floor = find('-', 'fastify', 1)!;
-  const bin = find('simple', 'http-bin', 1)!;
-  process.stdout.write(`\nsimple http-bin c=1 vs empty fastify route: +${(bin.p50 - floor.p50).toFixed(0)} µs p50\n`);
+  process.stdout.write('\nHTTP binary against the HTTP floors (p50 µs added):\n');
+  for (const { model } of workloads) {
+    for (const concurrency of [1, 16]) {
+      const bin = find(model, 'http-bin', concurrency)!;
+      const withRaw = find(model, 'fastify+raw', concurrency)!;
+      const empty = find('-', 'fastify', concurrency)!;
+      process.stdout.write(
+        `${model.padEnd(8)} c=${String(concurrency).padEnd(3)} vs empty route +${(bin.p50 - empty.p50).toFixed(0).padStart(5)}   vs fastify+raw worker +${(bin.p50 - withRaw.p50).toFixed(0).padStart(5)}   throughput x${(bin.throughput / withRaw.throughput).toFixed(2)} of fastify+raw\n`,
+      );
+    }
+  }
+
   const health = find('mlp', 'health@c16', 1)!;
   process.stdout.write(`health check under load: p50 ${health.p50.toFixed(0)} µs, p99 ${health.p99.toFixed(0)} µs\n`);
 }
