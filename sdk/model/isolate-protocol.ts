@@ -1,0 +1,138 @@
+/**
+ * The contract between the server (host) and a model.ts bundle running in an
+ * isolated-vm isolate. Plain data only: everything here crosses the isolate
+ * boundary by structured copy, except where a field says it is transferred.
+ *
+ * Driving (see docs/design/script-backend.md): the host enters the isolate
+ * with synchronous calls on the main thread (`applySync`); the isolate calls
+ * back with synchronous host callbacks and never blocks on the host. Work that
+ * takes time (BLS inferences, timers) is started by a callback and finished
+ * by the host calling back into the isolate (`resume`, `fireTimer`), which
+ * runs the script on to its next `await`.
+ *
+ * This file imports nothing from Node: it is part of what runs inside the isolate.
+ */
+import type { DataType } from '../datatypes.ts';
+import type { ErrorData } from '../errors.ts';
+import type { ModelConfig } from '../model-config.ts';
+
+export type ParameterValue = boolean | number | string;
+
+/**
+ * A tensor crossing the boundary. Exactly one of `data` and `handle` is set:
+ * - `data`: the elements themselves (a TypedArray, or byte strings for BYTES),
+ *   copied or transferred along with the descriptor; used for small tensors;
+ * - `handle`: a host-side tensor whose payload stays on the host until the
+ *   script reads it (`TensorDescriptor.handle` -> `HostBridge.takeTensor`),
+ *   so a script that only forwards a tensor never moves its bytes.
+ */
+export interface TensorDescriptor {
+  name: string;
+  datatype: DataType;
+  shape: number[];
+  data?: ArrayBufferView | Uint8Array[];
+  handle?: number;
+}
+
+/** One request handed to `execute`. */
+export interface RequestDescriptor {
+  /** The request's `id` (may be empty). */
+  id: string;
+  inputs: TensorDescriptor[];
+  /** Output names the caller asked for (all outputs when it asked for none). */
+  requestedOutputs: string[];
+  parameters: Record<string, ParameterValue>;
+  /** Sequence correlation id (0 or '' when not part of a sequence). */
+  correlationId: number | string;
+  /** Sequence flags: 1 = START, 2 = END. */
+  flags: number;
+}
+
+/** One response from `execute`: outputs, or an error for just that request. */
+export interface ResponseDescriptor {
+  outputs: TensorDescriptor[];
+  parameters?: Record<string, ParameterValue>;
+  error?: ErrorData;
+}
+
+/** A request a script makes to another model (BLS). */
+export interface BlsRequestDescriptor {
+  model: string;
+  /** Version as a decimal string; empty = the version policy decides. */
+  version: string;
+  inputs: TensorDescriptor[];
+  requestedOutputs: string[];
+  parameters: Record<string, ParameterValue>;
+  /** Gives up (with an error response) after this long; 0 = the server's default. */
+  timeoutMs: number;
+}
+
+/** What a BLS call resolves to: the model's response, or an error (as Triton's BLS does, never a thrown exception). */
+export interface BlsResultDescriptor {
+  model: string;
+  version: string;
+  outputs: TensorDescriptor[];
+  parameters?: Record<string, ParameterValue>;
+  error?: ErrorData;
+}
+
+/** `initialize(args)`: what Triton's Python backend passes, as typed fields. */
+export interface InitializeArgs {
+  modelName: string;
+  modelVersion: string;
+  /** The completed model config (Triton's JSON rendering). */
+  modelConfig: ModelConfig;
+  /** `<model>_<group>_<n>`-style instance name, e.g. `add_sub_bls_0_0`. */
+  modelInstanceName: string;
+  modelInstanceKind: 'CPU' | 'GPU' | 'MODEL';
+  modelInstanceDeviceId: number;
+  /** Path of the model's directory in the repository. */
+  modelRepository: string;
+}
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'verbose';
+
+/**
+ * Host functions, installed as the global `__nereidHost` before the bundle
+ * runs; the bundle captures them and deletes the global, so model code cannot
+ * reach them directly. All are synchronous.
+ */
+export interface HostBridge {
+  log(level: LogLevel, message: string): void;
+  /** Milliseconds, high resolution (performance.now on the host). */
+  now(): number;
+  setTimer(timerId: number, delayMs: number): void;
+  clearTimer(timerId: number): void;
+  /** Starts a BLS inference; its result arrives through `IsolateEntry.resume(callId, ...)`. */
+  infer(callId: number, request: BlsRequestDescriptor): void;
+  isModelReady(model: string, version: string): boolean;
+  /** Moves a host tensor's payload into the isolate (transferred, not copied); the handle is spent. */
+  takeTensor(handle: number): ArrayBufferView | Uint8Array[];
+  /** Reports the end of `initialize` / `execute` / `finalize` call `callId`. */
+  settle(callId: number, result: SettleResult): void;
+}
+
+/** The outcome of an entry call that ran asynchronously inside the isolate. */
+export type SettleResult =
+  | { ok: true; responses?: ResponseDescriptor[]; config?: ModelConfig }
+  | { ok: false; error: ErrorData; stack?: string };
+
+/**
+ * Functions the bundle exposes as the global `__nereidModel`. Each returns at
+ * once; `initialize`, `execute`, `finalize` and `autoCompleteConfig` report
+ * their outcome later through `HostBridge.settle(callId, ...)`.
+ */
+export interface IsolateEntry {
+  initialize(callId: number, args: InitializeArgs): void;
+  execute(callId: number, requests: RequestDescriptor[]): void;
+  finalize(callId: number): void;
+  /** Present only when model.ts exports `autoCompleteConfig`. */
+  autoCompleteConfig?(callId: number, config: ModelConfig): void;
+  /** Delivers the result of BLS call `callId`. */
+  resume(callId: number, result: BlsResultDescriptor): void;
+  fireTimer(timerId: number): void;
+}
+
+/** Names of the two globals. */
+export const HOST_GLOBAL = '__nereidHost';
+export const ENTRY_GLOBAL = '__nereidModel';
