@@ -10,6 +10,7 @@
  */
 import type { DataType } from '../../sdk/datatypes.ts';
 import type { ErrorData } from '../../sdk/errors.ts';
+import type { InferRequest, InferResponse, Parameters } from '../../sdk/inference.ts';
 import type { ModelConfig } from '../../sdk/model-config.ts';
 import type { Tensor } from '../../sdk/tensor.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -21,6 +22,15 @@ export interface InstanceSpec {
   readonly kind: 'KIND_CPU' | 'KIND_GPU' | 'KIND_MODEL';
   /** GPU id for KIND_GPU, 0 otherwise. */
   readonly deviceId: number;
+}
+
+/**
+ * What the server offers the models it hosts: the in-process entry point, so a
+ * model.ts can call other models (BLS) through the same path as the network.
+ */
+export interface ModelHost {
+  infer(request: InferRequest): Promise<InferResponse>;
+  isModelReady(name: string, version?: string): boolean;
 }
 
 /** Everything a backend needs to load one version of a model. */
@@ -36,6 +46,7 @@ export interface BackendLoadContext {
   /** `<versionDir>/<default_model_filename or the backend's default>` */
   readonly modelPath: string;
   readonly log: Logger;
+  readonly host: ModelHost;
 }
 
 /** A tensor as the model file declares it, for auto-complete. -1 marks a dynamic dimension. */
@@ -54,6 +65,10 @@ export interface ModelFileSignature {
 
 /** One request as an instance receives it: validated against the config, shapes as the model sees them. */
 export interface ExecRequest {
+  /** The request's `id`, for models that see requests (model.ts). */
+  readonly id?: string;
+  /** Request parameters the model may read (model.ts). */
+  readonly parameters?: Readonly<Parameters>;
   /** Inputs by config name, already reshaped per `reshape` where the config says so. */
   readonly inputs: readonly Tensor[];
   /** Names of the outputs to produce. */
@@ -69,6 +84,12 @@ export interface BackendInstance {
   readonly name: string;
   /** Runs a batch of requests; resolves with exactly one result per request, in order. Never rejects for a single bad request. */
   execute(requests: readonly ExecRequest[]): Promise<ExecResult[]>;
+  /**
+   * How many executes the instance accepts at once (default: the scheduler's
+   * pipeline depth). A model.ts instance takes one at a time, as Triton's
+   * Python backend does, so its per-instance state sees executes in order.
+   */
+  readonly concurrency?: number;
   /** Releases the thread/session; pending executes are rejected. */
   dispose(): Promise<void>;
   /**
@@ -86,6 +107,11 @@ export interface Backend {
   readonly platforms: readonly string[];
   /** The model file name used when the config sets no `default_model_filename`. */
   readonly defaultModelFilename: string;
+  /**
+   * Lets the model itself complete its config before validation (a model.ts
+   * `autoCompleteConfig`). Runs after file-signature auto-complete.
+   */
+  completeConfig?(config: ModelConfig, modelPath: string, context: { modelDir: string; log: Logger }): Promise<ModelConfig>;
   /** Reads the inputs and outputs the model file declares, for auto-complete and validation. */
   readSignature?(modelPath: string, config: ModelConfig, log: Logger): Promise<ModelFileSignature>;
   /** Whether a GPU instance can be created (KIND_AUTO resolution). */

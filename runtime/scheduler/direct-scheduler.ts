@@ -25,6 +25,12 @@ interface Pending {
 interface Slot {
   instance: BackendInstance;
   busy: number;
+  /** Requests this instance may hold: the pipeline depth, or less if the instance says so. */
+  depth: number;
+}
+
+function depthOf(instance: BackendInstance): number {
+  return Math.max(1, Math.min(PIPELINE_DEPTH, instance.concurrency ?? PIPELINE_DEPTH));
 }
 
 export class DirectScheduler implements Scheduler {
@@ -39,7 +45,7 @@ export class DirectScheduler implements Scheduler {
   constructor(label: string, instances: readonly BackendInstance[]) {
     if (instances.length === 0) throw NereidError.internal(`${label}: a scheduler needs at least one instance`);
     this.#label = label;
-    this.#slots = instances.map((instance) => ({ instance, busy: 0 }));
+    this.#slots = instances.map((instance) => ({ instance, busy: 0, depth: depthOf(instance) }));
   }
 
   get inflightCount(): number {
@@ -60,7 +66,10 @@ export class DirectScheduler implements Scheduler {
 
   replaceInstance(failed: BackendInstance, fresh: BackendInstance): void {
     const slot = this.#slots.find((s) => s.instance === failed);
-    if (slot) slot.instance = fresh;
+    if (slot) {
+      slot.instance = fresh;
+      slot.depth = depthOf(fresh);
+    }
   }
 
   drain(): Promise<void> {
@@ -76,7 +85,7 @@ export class DirectScheduler implements Scheduler {
     let best: Slot | undefined;
     for (const slot of this.#slots) {
       if (slot.busy === 0) return slot;
-      if (slot.busy < PIPELINE_DEPTH && (!best || slot.busy < best.busy)) best = slot;
+      if (slot.busy < slot.depth && (!best || slot.busy < best.busy)) best = slot;
     }
     return best;
   }
@@ -98,8 +107,10 @@ export class DirectScheduler implements Scheduler {
     slot.busy--;
     this.#inflight--;
     pending.resolve(result);
-    const next = this.#queue.shift();
-    if (next) this.#run(this.#leastBusy() ?? slot, next);
+    if (this.#queue.length > 0) {
+      const free = this.#leastBusy();
+      if (free) this.#run(free, this.#queue.shift()!);
+    }
     if (this.#inflight === 0 && this.#drained) {
       this.#drained();
       this.#drained = undefined;

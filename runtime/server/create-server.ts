@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, normalize, resolve, sep } from 'node:path';
 import { NereidError } from '../../sdk/errors.ts';
 import type { InferRequest, InferResponse } from '../../sdk/inference.ts';
-import type { Backend } from '../backends/backend.ts';
+import type { Backend, ModelHost } from '../backends/backend.ts';
 import { BackendRegistry } from '../backends/backend-registry.ts';
 import { OnnxBackend } from '../backends/onnx/onnx-backend.ts';
 import { parseConfigJson } from '../config/config-json.ts';
@@ -77,13 +77,20 @@ export class Server implements InferenceServer {
     for (const root of roots) await requireDirectory(root);
     const backends = new BackendRegistry(options.backends ?? [new OnnxBackend()]);
     const mode = options.modelControlMode ?? 'none';
+    // Models reach the server through `host` (BLS); it is bound once the server exists.
+    let server: Server | undefined;
+    const host: ModelHost = {
+      infer: (request) => server!.infer(request),
+      isModelReady: (name, version) => server!.isModelReady(name, version),
+    };
     const models = new ModelManager(roots, {
       backends,
       log,
       strictModelConfig: options.strictModelConfig ?? false,
       defaultMaxBatchSize: options.defaultMaxBatchSize ?? 4,
+      host,
     });
-    const server = new Server(models, backends, mode, options.strictReadiness ?? true, log);
+    server = new Server(models, backends, mode, options.strictReadiness ?? true, log);
     const loadModels = options.loadModels ?? [];
     if (mode !== 'explicit' && loadModels.length > 0) {
       throw NereidError.invalidArg(`--load-model needs --model-control-mode=explicit (mode is '${mode}')`);

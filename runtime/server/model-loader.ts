@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { NereidError } from '../../sdk/errors.ts';
 import type { ModelConfig } from '../../sdk/model-config.ts';
-import type { Backend } from '../backends/backend.ts';
+import type { Backend, ModelHost } from '../backends/backend.ts';
 import type { BackendRegistry } from '../backends/backend-registry.ts';
 import { autoCompleteConfig } from '../config/auto-complete.ts';
 import { readModelConfig } from '../config/load-model-config.ts';
@@ -28,6 +28,8 @@ export interface ModelLoadSettings {
   readonly strictModelConfig: boolean;
   /** max_batch_size auto-complete gives a batchable model (Triton's default-max-batch-size, 4). */
   readonly defaultMaxBatchSize: number;
+  /** The server, as the models it hosts see it (BLS). */
+  readonly host: ModelHost;
 }
 
 export interface LoadedModel {
@@ -59,9 +61,12 @@ export async function completeModelConfig(
     throw NereidError.invalidArg(`model '${name}': model file not found: ${modelPath}`);
   }
   const signature = backend.readSignature ? await backend.readSignature(modelPath, raw, settings.log) : undefined;
-  const completed = signature
+  let completed = signature
     ? autoCompleteConfig(raw, signature, { defaultMaxBatchSize: settings.defaultMaxBatchSize, strict: settings.strictModelConfig })
     : raw;
+  if (backend.completeConfig && !settings.strictModelConfig) {
+    completed = await backend.completeConfig(completed, modelPath, { modelDir, log: settings.log });
+  }
   const gpuAvailable = backend.gpuAvailable?.() ?? false;
   const normalized = normalizeConfig(completed, { modelName: name, gpuAvailable, defaultModelFilename: backend.defaultModelFilename });
   validateConfig(normalized, { modelName: name, knownBackends: settings.backends.names, gpuAvailable });
@@ -84,7 +89,8 @@ export async function loadModel(
       const modelPath = join(versionDir, config.default_model_filename || backend.defaultModelFilename);
       if (!existsSync(modelPath)) throw NereidError.invalidArg(`model '${name}' version ${version}: model file not found: ${modelPath}`);
       const log = settings.log.child(`[${name}:${version}]`);
-      loaded.set(version, await ModelVersion.create(backend, { config, modelName: name, version, modelDir, versionDir, modelPath, log }));
+      const context = { config, modelName: name, version, modelDir, versionDir, modelPath, log, host: settings.host };
+      loaded.set(version, await ModelVersion.create(backend, context));
     }
   } catch (error) {
     await Promise.allSettled([...loaded.values()].map((v) => v.unload()));

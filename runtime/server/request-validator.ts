@@ -105,7 +105,7 @@ export class RequestValidator {
         );
       }
     }
-    return { inputs, outputs: this.#requestedOutputs(request), batchSize };
+    return { id: request.id, parameters: request.parameters, inputs, outputs: this.#requestedOutputs(request), batchSize };
   }
 
   #requestedOutputs(request: InferRequest): readonly string[] {

@@ -5,7 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { BackendInstance, BackendLoadContext, ExecRequest, ExecResult, InstanceSpec } from '../../../runtime/backends/backend.ts';
+import type { BackendInstance, BackendLoadContext, ExecRequest, ExecResult, InstanceSpec, ModelHost } from '../../../runtime/backends/backend.ts';
 import { createLogger, type Logger } from '../../../runtime/logging/logger.ts';
 import type { ModelConfig } from '../../../sdk/model-config.ts';
 import type { Tensor } from '../../../sdk/tensor.ts';
@@ -28,10 +28,16 @@ export async function writeModelFile(dir: string, name: string, onnx: Uint8Array
   return modelPath;
 }
 
+/** Backend tests run without a server: a model that calls out gets a clear error. */
+const NO_HOST: ModelHost = {
+  infer: () => Promise.reject(new Error('no server in backend tests')),
+  isModelReady: () => false,
+};
+
 /** The load context the server would build for `config` and `modelPath`. */
 export function loadContext(modelPath: string, config: ModelConfig, log: Logger = memoryLogger()): BackendLoadContext {
   const versionDir = path.dirname(modelPath);
-  return { config, modelName: config.name, version: 1, modelDir: path.dirname(versionDir), versionDir, modelPath, log };
+  return { config, modelName: config.name, version: 1, modelDir: path.dirname(versionDir), versionDir, modelPath, log, host: NO_HOST };
 }
 
 export function request(inputs: Tensor[], outputs: string[], batchSize = inputs[0]?.shape[0] ?? 0): ExecRequest {
