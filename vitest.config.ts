@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // isolated-vm requires it on Node 20+ (model.ts isolates share V8's heap with Node).
+    execArgv: ['--no-node-snapshot'],
   },
 });

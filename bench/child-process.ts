@@ -16,7 +16,7 @@ export function freePort(): Promise<number> {
 
 /** Runs `node --import tsx <script> ...args` and resolves once its output contains `readyPattern`. */
 export function startChild(script: string, args: string[], readyPattern: RegExp): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--no-node-snapshot', '--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let output = '';
     const onData = (chunk: Buffer): void => {

@@ -41,8 +41,15 @@ export function tsxBootstrapURL(): string {
   return bootstrapUrl;
 }
 
-/** `execArgv` without `--import tsx` style entries (they do nothing in a Node 20 worker, and we add our own). */
-function withoutTsxImports(execArgv: readonly string[]): string[] {
+/** Process-wide flags a Worker refuses in its own `execArgv` (it inherits their effect anyway). */
+const PROCESS_ONLY_FLAGS = new Set(['--no-node-snapshot']);
+
+/**
+ * `execArgv` for a worker: without `--import tsx` style entries (they do
+ * nothing in a Node 20 worker, and we add our own) and without flags a
+ * Worker rejects.
+ */
+function workerExecArgv(execArgv: readonly string[]): string[] {
   const isTsx = (value: string) => value === 'tsx' || /[\\/]tsx[\\/]|[\\/]tsx$/.test(value);
   const out: string[] = [];
   for (let i = 0; i < execArgv.length; i++) {
@@ -52,6 +59,7 @@ function withoutTsxImports(execArgv: readonly string[]): string[] {
       continue;
     }
     if (arg.startsWith('--import=') && isTsx(arg.slice('--import='.length))) continue;
+    if (PROCESS_ONLY_FLAGS.has(arg)) continue;
     out.push(arg);
   }
   return out;
@@ -63,6 +71,6 @@ function withoutTsxImports(execArgv: readonly string[]): string[] {
  */
 export function startWorker(moduleUrl: URL, options: WorkerOptions = {}): Worker {
   if (!moduleUrl.pathname.endsWith('.ts')) return new Worker(moduleUrl, options);
-  const execArgv = [...withoutTsxImports(options.execArgv ?? process.execArgv), '--import', tsxBootstrapURL()];
+  const execArgv = [...workerExecArgv(options.execArgv ?? process.execArgv), '--import', tsxBootstrapURL()];
   return new Worker(moduleUrl, { ...options, execArgv });
 }

@@ -151,12 +151,12 @@ describe('nereid serve (the real CLI)', () => {
 describe('npm start', () => {
   it('is exactly `serve --model-repository models` through tsx, and serves the bundled models', async () => {
     const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-    expect(pkg.scripts.start).toBe('node --import tsx runtime/cli/main.ts serve --model-repository models');
+    expect(pkg.scripts.start).toBe('node --no-node-snapshot --import tsx runtime/cli/main.ts serve --model-repository models');
 
     // npm runs the script through a shell: give it its own process group, so SIGTERM reaches the server too.
     const npm = startProcess('npm', ['start', '--', '--http-port', '0', '--http-address', '127.0.0.1'], { group: true });
     const port = await listeningPort(npm);
-    expect(npm.stdout).toContain('> node --import tsx runtime/cli/main.ts serve --model-repository models --http-port 0 --http-address 127.0.0.1');
+    expect(npm.stdout).toContain('> node --no-node-snapshot --import tsx runtime/cli/main.ts serve --model-repository models --http-port 0 --http-address 127.0.0.1');
     expect(npm.stderr).toContain(`loading model 'simple' from ${join(REPO_ROOT, 'models', 'simple')}`);
 
     const index = (await (await fetch(`http://127.0.0.1:${port}/v2/repository/index`, { method: 'POST' })).json()) as { name: string; state: string }[];

@@ -15,7 +15,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { REPO_ROOT } from './e2e-server.ts';
 
 /** The node arguments that run the CLI from source, as package.json's start script does. */
-export const CLI = ['--import', 'tsx', 'runtime/cli/main.ts'];
+export const CLI = ['--no-node-snapshot', '--import', 'tsx', 'runtime/cli/main.ts'];
 
 /** The log line that announces the HTTP port. */
 export const LISTENING = /HTTP service listening on ([^\s:]+):(\d+)/;
