@@ -18,6 +18,7 @@ import type { InferRequest, InferResponse } from '../../sdk/inference.ts';
 import type { Backend, ModelHost } from '../backends/backend.ts';
 import { BackendRegistry } from '../backends/backend-registry.ts';
 import { OnnxBackend } from '../backends/onnx/onnx-backend.ts';
+import { ScriptBackend } from '../backends/script/script-backend.ts';
 import { parseConfigJson } from '../config/config-json.ts';
 import { renderConfigJson } from '../config/render-config-json.ts';
 import { createLogger, type Logger } from '../logging/logger.ts';
@@ -48,7 +49,7 @@ export interface ServerOptions {
   repositoryPollSecs?: number;
   /** max_batch_size auto-complete gives batchable models (default 4, as Triton's ONNX Runtime backend). */
   defaultMaxBatchSize?: number;
-  /** Backends to serve with (default: ONNX Runtime). */
+  /** Backends to serve with (default: ONNX Runtime and TypeScript). */
   backends?: readonly Backend[];
   log?: Logger;
 }
@@ -75,7 +76,7 @@ export class Server implements InferenceServer {
     const roots = (typeof options.modelRepository === 'string' ? [options.modelRepository] : [...options.modelRepository]).map((r) => resolve(r));
     if (roots.length === 0) throw NereidError.invalidArg('at least one --model-repository is required');
     for (const root of roots) await requireDirectory(root);
-    const backends = new BackendRegistry(options.backends ?? [new OnnxBackend()]);
+    const backends = new BackendRegistry(options.backends ?? [new OnnxBackend(), new ScriptBackend()]);
     const mode = options.modelControlMode ?? 'none';
     // Models reach the server through `host` (BLS); it is bound once the server exists.
     let server: Server | undefined;

@@ -1,0 +1,74 @@
+/**
+ * The TypeScript backend (`backend: "typescript"`, model file `model.ts`):
+ * Triton's Python backend, rebuilt for TypeScript. Each instance runs the
+ * model's bundle in its own isolated-vm isolate (script-instance.ts); the
+ * bundle is built once per model file content (bundle/) and shared by all
+ * instances.
+ *
+ * `autoCompleteConfig`, when model.ts exports it, runs in a throwaway isolate
+ * before the config is validated, as Triton runs `auto_complete_config` in a
+ * short-lived interpreter.
+ */
+import { NereidError } from '../../../sdk/errors.ts';
+import type { ModelConfig } from '../../../sdk/model-config.ts';
+import type { SettleResult } from '../../../sdk/model/isolate-protocol.ts';
+import { parseConfigJson } from '../../config/config-json.ts';
+import type { Logger } from '../../logging/logger.ts';
+import type { Backend, BackendLoadContext, InstanceSpec } from '../backend.ts';
+import { loadBundle } from './load-bundle.ts';
+import { IsolateSandbox } from './isolate-sandbox.ts';
+import { ScriptInstance } from './script-instance.ts';
+import { scriptOptions } from './script-options.ts';
+
+export class ScriptBackend implements Backend {
+  readonly name = 'typescript';
+  readonly platforms: readonly string[] = [];
+  readonly defaultModelFilename = 'model.ts';
+
+  async createInstance(context: BackendLoadContext, spec: InstanceSpec): Promise<ScriptInstance> {
+    const options = scriptOptions(context.config);
+    const bundle = await loadBundle(context.modelPath, context.modelDir, context.modelName);
+    return ScriptInstance.create(context, spec, bundle, options);
+  }
+
+  async completeConfig(config: ModelConfig, modelPath: string, context: { modelDir: string; log: Logger }): Promise<ModelConfig> {
+    const name = config.name;
+    const bundle = await loadBundle(modelPath, context.modelDir, name);
+    const options = scriptOptions(config);
+    let settled: SettleResult | undefined;
+    const ignore = () => undefined;
+    const sandbox = await IsolateSandbox.create(
+      {
+        log: (_level, message) => context.log.info(`[${name}] ${message}`),
+        now: () => performance.now(),
+        setTimer: ignore,
+        clearTimer: ignore,
+        infer: ignore,
+        isModelReady: () => false,
+        takeTensor: () => {
+          throw new Error('no tensors during autoCompleteConfig');
+        },
+        settle: (_callId, result) => {
+          settled = result;
+        },
+      },
+      { memoryLimitMb: options.memoryLimitMb, sliceTimeoutMs: options.sliceTimeoutMs, code: bundle.code, filename: bundle.filename },
+    ).catch((error: unknown) => {
+      throw NereidError.from(error, `model '${name}': could not load ${modelPath}`);
+    });
+    try {
+      if (!sandbox.has('autoCompleteConfig')) return config;
+      const failure = sandbox.enter('autoCompleteConfig', [0, config]);
+      if (failure) throw NereidError.invalidArg(`model '${name}': autoCompleteConfig failed: ${failure.message}`);
+      // autoCompleteConfig may be async, but with no timers or BLS available it settles within the call.
+      if (!settled) throw NereidError.invalidArg(`model '${name}': autoCompleteConfig did not finish (it may not wait on timers or other models)`);
+      if (!settled.ok) {
+        const stack = settled.stack ? `\n${bundle.mapStack(settled.stack)}` : '';
+        throw NereidError.invalidArg(`model '${name}': autoCompleteConfig failed: ${settled.error.message}${stack}`);
+      }
+      return parseConfigJson(settled.config ?? config, `model '${name}': the config autoCompleteConfig returned`);
+    } finally {
+      sandbox.dispose();
+    }
+  }
+}

@@ -1,0 +1,298 @@
+/**
+ * One instance of a TypeScript model: a BackendInstance in front of an
+ * IsolateSandbox. It speaks the host side of sdk/model/isolate-protocol.ts:
+ * turns requests into descriptors, serves the script's host calls (logging,
+ * timers, BLS through the server's `infer()`, tensor payloads), and turns the
+ * script's responses back into tensors.
+ *
+ * Ownership: the instance owns its isolate, its timers and the tensors it
+ * holds for the script (TensorHandles) until dispose(). It takes one execute
+ * at a time (`concurrency = 1`), as Triton's Python backend does.
+ *
+ * Failure: an out-of-memory, a slice timeout or an execute past its time limit
+ * leaves the isolate unusable. Every request in flight then gets an error
+ * naming the model, the instance and the reason; `onFailure` listeners are
+ * told, and the model replaces the instance. A model.ts that merely throws
+ * fails that batch's requests and keeps its instance.
+ */
+import { NereidError, type ErrorData } from '../../../sdk/errors.ts';
+import type {
+  BlsRequestDescriptor,
+  BlsResultDescriptor,
+  HostBridge,
+  InitializeArgs,
+  LogLevel,
+  RequestDescriptor,
+  ResponseDescriptor,
+  SettleResult,
+} from '../../../sdk/model/isolate-protocol.ts';
+import type { ParameterValue } from '../../../sdk/model/isolate-protocol.ts';
+import type { Tensor } from '../../../sdk/tensor.ts';
+import { renderConfigJson } from '../../config/render-config-json.ts';
+import type { Logger } from '../../logging/logger.ts';
+import type { BackendInstance, BackendLoadContext, ExecRequest, ExecResult, InstanceSpec } from '../backend.ts';
+import { IsolateSandbox, type EntryFailure } from './isolate-sandbox.ts';
+import type { ScriptOptions } from './script-options.ts';
+import { TensorHandles } from './tensor-handles.ts';
+
+/** What the instance needs of a bundle: its code, its name in stack traces, and a way to map those traces back to source files. */
+export interface LoadedBundle {
+  readonly code: string;
+  readonly filename: string;
+  mapStack(stack: string): string;
+}
+
+interface PendingCall {
+  readonly resolve: (result: SettleResult) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+export class ScriptInstance implements BackendInstance {
+  readonly name: string;
+  readonly concurrency = 1;
+  readonly #context: BackendLoadContext;
+  readonly #options: ScriptOptions;
+  readonly #bundle: LoadedBundle;
+  readonly #log: Logger;
+  readonly #prefix: string;
+  readonly #handles: TensorHandles;
+  readonly #calls = new Map<number, PendingCall>();
+  readonly #timers = new Map<number, NodeJS.Timeout>();
+  readonly #failureListeners = new Set<(error: ErrorData) => void>();
+  #sandbox: IsolateSandbox | undefined;
+  #nextCallId = 1;
+  #executing = 0;
+  #failure: ErrorData | undefined;
+  #disposed = false;
+
+  private constructor(context: BackendLoadContext, spec: InstanceSpec, bundle: LoadedBundle, options: ScriptOptions) {
+    this.name = spec.name;
+    this.#context = context;
+    this.#options = options;
+    this.#bundle = bundle;
+    this.#log = context.log.child(`[${spec.name}]`);
+    this.#prefix = `model '${context.modelName}' instance '${spec.name}'`;
+    this.#handles = new TensorHandles(options.inlineTensorBytes);
+  }
+
+  /** Starts the isolate, runs the bundle and the model's `initialize`. */
+  static async create(context: BackendLoadContext, spec: InstanceSpec, bundle: LoadedBundle, options: ScriptOptions): Promise<ScriptInstance> {
+    const instance = new ScriptInstance(context, spec, bundle, options);
+    try {
+      instance.#sandbox = await IsolateSandbox.create(instance.#bridge(), {
+        memoryLimitMb: options.memoryLimitMb,
+        sliceTimeoutMs: options.sliceTimeoutMs,
+        code: bundle.code,
+        filename: bundle.filename,
+      });
+      const args: InitializeArgs = {
+        modelName: context.modelName,
+        modelVersion: String(context.version),
+        modelConfig: renderConfigJson(context.config) as unknown as InitializeArgs['modelConfig'],
+        modelInstanceName: spec.name,
+        modelInstanceKind: spec.kind === 'KIND_GPU' ? 'GPU' : spec.kind === 'KIND_MODEL' ? 'MODEL' : 'CPU',
+        modelInstanceDeviceId: spec.deviceId,
+        modelRepository: context.modelDir,
+      };
+      const result = await instance.#call('initialize', [args]);
+      if (!result.ok) throw instance.#scriptError(result, 'initialize failed');
+      return instance;
+    } catch (error) {
+      instance.#teardown();
+      throw NereidError.from(error, `${instance.#prefix}: could not start`);
+    }
+  }
+
+  onFailure(listener: (error: ErrorData) => void): () => void {
+    this.#failureListeners.add(listener);
+    return () => this.#failureListeners.delete(listener);
+  }
+
+  async execute(requests: readonly ExecRequest[]): Promise<ExecResult[]> {
+    if (this.#failure || this.#disposed) {
+      const reason = this.#failure?.message ?? 'the instance is disposed';
+      return requests.map(() => this.#fail(NereidError.unavailable(`${this.#prefix} is unavailable: ${reason}`)));
+    }
+    this.#executing++;
+    try {
+      const descriptors = requests.map((request) => this.#describeRequest(request));
+      const result = await this.#call('execute', [descriptors]);
+      if (!result.ok) {
+        const error = this.#scriptError(result, 'execute failed');
+        return requests.map(() => this.#fail(error));
+      }
+      const responses = result.responses ?? [];
+      return requests.map((request, i) => this.#toResult(request, responses[i]));
+    } catch (error) {
+      return requests.map(() => this.#fail(error));
+    } finally {
+      if (--this.#executing === 0) this.#handles.release();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    if (!this.#failure && this.#sandbox) {
+      const result = await this.#call('finalize', []).catch((error: unknown) => ({ ok: false as const, error: NereidError.from(error).toData() }));
+      if (!result.ok) this.#log.error(`${this.#prefix}: finalize failed: ${result.error.message}`);
+    }
+    this.#disposed = true;
+    this.#teardown();
+  }
+
+  /** Calls an entry and waits for the script to settle it, within the execute time limit. */
+  #call(name: 'initialize' | 'execute' | 'finalize', args: unknown[]): Promise<SettleResult> {
+    const callId = this.#nextCallId++;
+    return new Promise<SettleResult>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#kill(`${name} did not finish within execute_timeout_ms (${this.#options.executeTimeoutMs} ms)`);
+      }, this.#options.executeTimeoutMs);
+      this.#calls.set(callId, { resolve, timer });
+      this.#enter(name, [callId, ...args]);
+    });
+  }
+
+  /** Enters the isolate; a fatal failure kills the instance, a script error is logged. */
+  #enter(name: Parameters<IsolateSandbox['enter']>[0], args: unknown[]): void {
+    const sandbox = this.#sandbox;
+    if (!sandbox || this.#failure) return;
+    const failure: EntryFailure | undefined = sandbox.enter(name, args);
+    if (!failure) return;
+    if (failure.fatal) this.#kill(failure.message);
+    else this.#log.error(`${this.#prefix}: uncaught error in model code: ${this.#bundle.mapStack(failure.stack ?? failure.message)}`);
+  }
+
+  /** The isolate is lost: fail everything in flight, stop timers, tell the model to replace this instance. */
+  #kill(reason: string): void {
+    if (this.#failure) return;
+    this.#failure = NereidError.internal(`${this.#prefix} failed: ${reason}`).toData();
+    this.#log.error(this.#failure.message);
+    for (const [callId, call] of this.#calls) {
+      clearTimeout(call.timer);
+      call.resolve({ ok: false, error: this.#failure });
+      this.#calls.delete(callId);
+    }
+    this.#teardown();
+    for (const listener of this.#failureListeners) listener(this.#failure);
+  }
+
+  #teardown(): void {
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+    for (const call of this.#calls.values()) clearTimeout(call.timer);
+    this.#sandbox?.dispose();
+    this.#handles.release();
+  }
+
+  #describeRequest(request: ExecRequest): RequestDescriptor {
+    const parameters: Record<string, ParameterValue> = {};
+    for (const [key, value] of Object.entries(request.parameters ?? {})) {
+      parameters[key] = typeof value === 'bigint' ? Number(value) : value;
+    }
+    return {
+      id: request.id ?? '',
+      inputs: request.inputs.map((tensor) => this.#handles.describe(tensor)),
+      requestedOutputs: [...request.outputs],
+      parameters,
+      correlationId: 0,
+      flags: 0,
+    };
+  }
+
+  #toResult(request: ExecRequest, response: ResponseDescriptor | undefined): ExecResult {
+    if (!response) return this.#fail(NereidError.internal(`${this.#prefix}: execute returned no response for a request`));
+    if (response.error) return { ok: false, error: { code: response.error.code, message: response.error.message } };
+    const what = `${this.#prefix}: response`;
+    const byName = new Map<string, Tensor>();
+    for (const descriptor of response.outputs) byName.set(descriptor.name, this.#handles.resolve(descriptor, what));
+    const outputs: Tensor[] = [];
+    for (const name of request.outputs) {
+      const tensor = byName.get(name);
+      if (!tensor) return this.#fail(NereidError.internal(`${this.#prefix}: execute's response has no output '${name}', which the request asked for`));
+      outputs.push(tensor);
+    }
+    return { ok: true, outputs };
+  }
+
+  #scriptError(result: Extract<SettleResult, { ok: false }>, what: string): NereidError {
+    if (result.error.message.startsWith(this.#prefix)) return NereidError.fromData(result.error);
+    const stack = result.stack ? `\n${this.#bundle.mapStack(result.stack)}` : '';
+    return new NereidError(result.error.code, `${this.#prefix}: ${what}: ${result.error.message}${stack}`);
+  }
+
+  #fail(error: unknown): ExecResult {
+    const base = NereidError.from(error);
+    const message = base.message.startsWith('model ') ? base.message : `${this.#prefix}: ${base.message}`;
+    return { ok: false, error: { code: base.code, message } };
+  }
+
+  /** Starts a BLS inference for the script; its result comes back through `resume`. */
+  #infer(callId: number, request: BlsRequestDescriptor): void {
+    const what = `BLS request to model '${request.model}'`;
+    let started: Promise<BlsResultDescriptor>;
+    try {
+      const inputs = request.inputs.map((descriptor) => this.#handles.resolve(descriptor, what));
+      const inference = this.#context.host.infer({
+        model: request.model,
+        version: request.version || undefined,
+        inputs,
+        outputs: request.requestedOutputs.map((name) => ({ name })),
+        parameters: request.parameters,
+      });
+      const timed = request.timeoutMs > 0 ? withTimeout(inference, request.timeoutMs, what) : inference;
+      started = timed.then((response) => ({
+        model: response.model,
+        version: response.version,
+        outputs: response.outputs.map((tensor) => this.#handles.describe(tensor)),
+        parameters: response.parameters as Record<string, ParameterValue> | undefined,
+      }));
+    } catch (error) {
+      started = Promise.reject(error);
+    }
+    started
+      .catch((error: unknown): BlsResultDescriptor => ({ model: request.model, version: request.version, outputs: [], error: NereidError.from(error).toData() }))
+      .then((result) => this.#enter('resume', [callId, result]));
+  }
+
+  #bridge(): HostBridge {
+    const log = this.#log;
+    return {
+      log: (level: LogLevel, message: string) => {
+        if (level === 'error') log.error(message);
+        else if (level === 'warn') log.warn(message);
+        else if (level === 'verbose') log.verbose(message);
+        else log.info(message);
+      },
+      now: () => performance.now(),
+      setTimer: (timerId: number, delayMs: number) => {
+        const timer = setTimeout(() => {
+          this.#timers.delete(timerId);
+          this.#enter('fireTimer', [timerId]);
+        }, Math.max(0, delayMs));
+        this.#timers.set(timerId, timer);
+      },
+      clearTimer: (timerId: number) => {
+        clearTimeout(this.#timers.get(timerId));
+        this.#timers.delete(timerId);
+      },
+      infer: (callId: number, request: BlsRequestDescriptor) => this.#infer(callId, request),
+      isModelReady: (model: string, version: string) => this.#context.host.isModelReady(model, version || undefined),
+      takeTensor: (handle: number) => this.#handles.take(handle) as never,
+      settle: (callId: number, result: SettleResult) => {
+        const call = this.#calls.get(callId);
+        if (!call) return;
+        this.#calls.delete(callId);
+        clearTimeout(call.timer);
+        call.resolve(result);
+      },
+    };
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(NereidError.unavailable(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

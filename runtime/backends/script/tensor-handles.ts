@@ -1,0 +1,76 @@
+/**
+ * Tensors crossing into and out of a model.ts isolate without copying large
+ * payloads. Small tensors travel inline (copied with the descriptor: cheaper
+ * than a handle round trip). Large ones stay on the host in this table and
+ * the isolate gets a handle; the payload moves in (transferred, not copied)
+ * only if the script reads `.data`, so a script that forwards a tensor to
+ * another model or returns a BLS output never touches its bytes.
+ *
+ * Ownership: the table owns each registered tensor until it is taken into
+ * the isolate (`take`, which moves the payload) or released once no execute
+ * is in flight.
+ */
+import ivm from 'isolated-vm';
+import { NereidError } from '../../../sdk/errors.ts';
+import type { TensorDescriptor } from '../../../sdk/model/isolate-protocol.ts';
+import { Tensor } from '../../../sdk/tensor.ts';
+import type { DataArray, DataType, NumericArray } from '../../../sdk/datatypes.ts';
+
+export class TensorHandles {
+  readonly #tensors = new Map<number, Tensor>();
+  readonly #inlineBytes: number;
+  #next = 1;
+
+  constructor(inlineBytes: number) {
+    this.#inlineBytes = inlineBytes;
+  }
+
+  /** Handles registered and not yet taken or released. */
+  get size(): number {
+    return this.#tensors.size;
+  }
+
+  /** A descriptor for `tensor`: inline when small, else a handle. */
+  describe(tensor: Tensor): TensorDescriptor {
+    const base = { name: tensor.name, datatype: tensor.datatype, shape: [...tensor.shape] };
+    if (tensor.byteLength <= this.#inlineBytes) return { ...base, data: tensor.data as ArrayBufferView | Uint8Array[] };
+    const handle = this.#next++;
+    this.#tensors.set(handle, tensor);
+    return { ...base, handle };
+  }
+
+  /** The host tensor a descriptor stands for: its handle's tensor (renamed and reshaped as described), or its inline data. */
+  resolve(descriptor: TensorDescriptor, what: string): Tensor {
+    if (descriptor.handle !== undefined) {
+      // The handle stays valid: a script may forward one tensor twice. If the first use moved its
+      // buffer (to an ONNX worker), the second fails there with a 'detached' error naming the tensor.
+      const tensor = this.#tensors.get(descriptor.handle);
+      if (!tensor) throw NereidError.invalidArg(`${what}: tensor '${descriptor.name}' is no longer available (its data was moved into the script)`);
+      const sameShape = tensor.shape.length === descriptor.shape.length && tensor.shape.every((d, i) => d === descriptor.shape[i]);
+      const shaped = sameShape ? tensor : tensor.reshape(descriptor.shape);
+      return shaped.name === descriptor.name ? shaped : shaped.rename(descriptor.name);
+    }
+    if (descriptor.data === undefined) throw NereidError.invalidArg(`${what}: tensor '${descriptor.name}' has neither data nor a handle`);
+    return new Tensor(descriptor.name, descriptor.datatype as DataType, descriptor.shape, descriptor.data as DataArray);
+  }
+
+  /**
+   * Moves a handle's payload into the isolate: a numeric buffer is transferred
+   * (the host copy is detached), BYTES elements are copied.
+   */
+  take(handle: number): ivm.Copy<ArrayBufferView | Uint8Array[]> | Uint8Array[] {
+    const tensor = this.#tensors.get(handle);
+    if (!tensor) throw new Error(`tensor handle ${handle} is no longer valid (already read or released)`);
+    this.#tensors.delete(handle);
+    if (tensor.datatype === 'BYTES') return tensor.data as Uint8Array[];
+    const data = tensor.data as NumericArray;
+    const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && !(data.buffer instanceof SharedArrayBuffer);
+    const view = whole ? data : data.slice();
+    return new ivm.ExternalCopy(view, { transferOut: true }).copyInto({ transferIn: true }) as ivm.Copy<ArrayBufferView>;
+  }
+
+  /** Forgets every handle (no execute is in flight, so no script can still use one). */
+  release(): void {
+    this.#tensors.clear();
+  }
+}

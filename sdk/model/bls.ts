@@ -1,0 +1,106 @@
+/**
+ * Calls from a model to other models (BLS): inferences and readiness.
+ *
+ * An inference is started with the synchronous host callback
+ * `HostBridge.infer(callId, descriptor)`, which returns at once; the host
+ * later delivers the outcome with `IsolateEntry.resume(callId, result)`,
+ * which resolves the waiting promise, so the model runs on to its next
+ * `await` inside that same host call. Any number of calls may be in flight.
+ * The promise never rejects: a failure (refused by the host, failed
+ * inference, unreadable result) resolves as a response with `error` set.
+ *
+ * @example
+ * ```ts
+ * // Through InferenceRequest.exec(), which calls startInference(this):
+ * const [a, b] = await Promise.all([reqA.exec(), reqB.exec()]);
+ * if (isModelReady('tokenizer')) { ... }
+ * ```
+ */
+import { NereidError } from '../errors.ts';
+import { boundHost, maybeHost } from './host-slot.ts';
+import type { RawTensorData } from './host-tensor.ts';
+import { asNereidError } from './failure.ts';
+import type { InferenceRequest } from './inference-request.ts';
+import { InferenceResponse } from './inference-response.ts';
+import type { BlsRequestDescriptor, BlsResultDescriptor } from './isolate-protocol.ts';
+import { tensorFromDescriptor, tensorToDescriptor } from './tensor-descriptor.ts';
+
+/** Resolvers of the BLS calls in flight, by call id (ids are this isolate's, distinct from the host's entry call ids). */
+const waiting = new Map<number, (response: InferenceResponse) => void>();
+let nextCallId = 1;
+
+function descriptorOf(request: InferenceRequest): BlsRequestDescriptor {
+  return {
+    model: request.model,
+    version: request.version,
+    inputs: request.inputs.map(tensorToDescriptor),
+    requestedOutputs: [...request.requestedOutputNames],
+    parameters: { ...request.parameters },
+    timeoutMs: request.timeoutMs,
+  };
+}
+
+/** Sends `request` to the host; resolves when the host resumes this call. */
+export function startInference(request: InferenceRequest): Promise<InferenceResponse> {
+  const host = maybeHost();
+  if (host === undefined) {
+    const error = NereidError.unavailable(`request for model '${request.model}': BLS works only inside a model served by nereid`);
+    return Promise.resolve(new InferenceResponse({ error }));
+  }
+  const callId = nextCallId++;
+  return new Promise<InferenceResponse>((resolve) => {
+    // Registered first: a host may resume before infer() even returns.
+    waiting.set(callId, resolve);
+    try {
+      host.infer(callId, descriptorOf(request));
+    } catch (error) {
+      waiting.delete(callId);
+      resolve(new InferenceResponse({ error: asNereidError(error) }));
+    }
+  });
+}
+
+/** Number of BLS calls in flight. */
+export function inferencesInFlight(): number {
+  return waiting.size;
+}
+
+function responseOf(result: BlsResultDescriptor, take: (handle: number) => RawTensorData): InferenceResponse {
+  try {
+    if (result.error !== undefined) {
+      return new InferenceResponse({ error: NereidError.fromData(result.error), parameters: result.parameters });
+    }
+    const outputs = result.outputs.map((descriptor) => tensorFromDescriptor(descriptor, take));
+    return new InferenceResponse({ outputs, parameters: result.parameters });
+  } catch (error) {
+    const message = asNereidError(error).message;
+    return new InferenceResponse({ error: NereidError.internal(`model '${result.model}': unreadable BLS response: ${message}`, error) });
+  }
+}
+
+/**
+ * Delivers the result of BLS call `callId` (what `IsolateEntry.resume` does).
+ * Throws for an id that is not waiting: that is a host bug, and the host's
+ * `resume` call is the place to see it.
+ */
+export function resumeInference(callId: number, result: BlsResultDescriptor, take: (handle: number) => RawTensorData): void {
+  const resolve = waiting.get(callId);
+  if (resolve === undefined) throw new Error(`nereid: resume(${callId}): no BLS call with that id is waiting`);
+  waiting.delete(callId);
+  resolve(responseOf(result, take));
+}
+
+/**
+ * True when `name` (at `version`, or the version the policy picks) is loaded
+ * and ready to serve, as Triton's `pb_utils.is_model_ready`.
+ *
+ * @example
+ * ```ts
+ * import { isModelReady } from 'nereid/model';
+ * if (!isModelReady('postprocess', 2)) log.warn('postprocess v2 is not ready');
+ * ```
+ */
+export function isModelReady(name: string, version?: string | number): boolean {
+  if (typeof name !== 'string' || name === '') throw NereidError.invalidArg('isModelReady: the model name must be a non-empty string');
+  return boundHost('isModelReady()').isModelReady(name, version === undefined ? '' : String(version));
+}

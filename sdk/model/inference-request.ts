@@ -1,0 +1,195 @@
+/**
+ * One inference request, in both directions (as Triton's `pb_utils.InferenceRequest`):
+ *
+ * - `execute(requests)` receives the requests sent to this model (built by the
+ *   runtime; `model` is this model's name, `exec()` does not apply);
+ * - a model builds one to call another model (BLS) and sends it with
+ *   `exec()`, which resolves with the `InferenceResponse`, never rejects:
+ *   check `response.hasError()`. Several may be in flight (`Promise.all`),
+ *   and calls may be chained in a loop.
+ *
+ * Input tensors may be host tensors (their payload still on the server):
+ * passing one on to `exec()` or into a response unchanged, renamed or
+ * reshaped does not move its bytes; reading `.data` does, once.
+ *
+ * @example
+ * ```ts
+ * import { InferenceRequest, InferenceResponse, type Model } from 'nereid/model';
+ *
+ * export default class Pipeline implements Model {
+ *   async execute(requests: InferenceRequest[]): Promise<InferenceResponse[]> {
+ *     return Promise.all(requests.map(async (request) => {
+ *       const text = request.requireInput('TEXT');
+ *       const tokens = await new InferenceRequest({ model: 'tokenizer', inputs: [text], requestedOutputs: ['IDS'] }).exec();
+ *       if (tokens.hasError()) return new InferenceResponse({ error: tokens.error });
+ *       const logits = await new InferenceRequest({ model: 'encoder', inputs: [tokens.requireOutput('IDS').rename('input_ids')] }).exec();
+ *       return new InferenceResponse({ outputs: logits.outputs, error: logits.error });
+ *     }));
+ *   }
+ * }
+ * ```
+ */
+import { NereidError } from '../errors.ts';
+import type { Tensor } from '../tensor.ts';
+import { startInference } from './bls.ts';
+import { InferenceResponse, checkTensors } from './inference-response.ts';
+import type { ParameterValue, RequestDescriptor } from './isolate-protocol.ts';
+import { checkParameters, type Parameters } from './parameters.ts';
+import type { RawTensorData } from './host-tensor.ts';
+import { tensorFromDescriptor } from './tensor-descriptor.ts';
+
+/** Sequence flags of `InferenceRequest.flags` (Triton's TRITONSERVER_REQUEST_FLAG_SEQUENCE_*). */
+export const RequestFlags = Object.freeze({
+  /** The first request of a sequence. */
+  SEQUENCE_START: 1,
+  /** The last request of a sequence. */
+  SEQUENCE_END: 2,
+} as const);
+
+/** What `new InferenceRequest(...)` takes, to call another model. */
+export interface InferenceRequestInit {
+  /** The model to call. */
+  model: string;
+  /** Its version (a number or decimal string); absent: the version policy decides. */
+  version?: string | number;
+  /** Input tensors, each name at most once. */
+  inputs: readonly Tensor[];
+  /** Outputs to return; absent or empty: all of them. */
+  requestedOutputs?: readonly string[];
+  /** Request parameters: booleans, finite numbers, strings. */
+  parameters?: Record<string, ParameterValue>;
+  /** Give up with an error response after this many milliseconds; 0 or absent: the server's default. */
+  timeoutMs?: number;
+}
+
+/** What the runtime adds for a request it hands to `execute`. */
+interface ReceivedFields {
+  id: string;
+  correlationId: number | string;
+  flags: number;
+}
+
+// Not exported: only this module can build a received request.
+const RECEIVED: unique symbol = Symbol('received');
+type Init = InferenceRequestInit & { [RECEIVED]?: ReceivedFields };
+
+function checkVersion(version: unknown, what: string): string {
+  if (version === undefined || version === '') return '';
+  const text = typeof version === 'number' ? String(version) : version;
+  if (typeof text !== 'string' || !/^\d+$/.test(text)) {
+    throw NereidError.invalidArg(`${what}: version must be a non-negative integer or its decimal string, got ${String(version)}`);
+  }
+  return text;
+}
+
+function checkOutputNames(names: unknown, what: string): readonly string[] {
+  if (names === undefined) return Object.freeze([]);
+  if (!Array.isArray(names) || !names.every((name) => typeof name === 'string' && name !== '')) {
+    throw NereidError.invalidArg(`${what}: requestedOutputs must be an array of output names`);
+  }
+  return Object.freeze([...(names as string[])]);
+}
+
+/** A request to a model: received by `execute`, or built to call another model. */
+export class InferenceRequest {
+  /** The model called (for a received request: this model). */
+  readonly model: string;
+  /** The version asked for; '' lets the version policy decide. */
+  readonly version: string;
+  /** The request's id as the client sent it ('' when none). */
+  readonly id: string;
+  readonly inputs: readonly Tensor[];
+  /** Names of the outputs to produce (a received request lists every output when the client asked for none). */
+  readonly requestedOutputNames: readonly string[];
+  readonly parameters: Parameters;
+  /** Sequence correlation id; 0 or '' outside a sequence. */
+  readonly correlationId: number | string;
+  /** Sequence flags, a combination of `RequestFlags`; 0 outside a sequence. */
+  readonly flags: number;
+  /** For `exec()`: milliseconds before the call gives up; 0: the server's default. */
+  readonly timeoutMs: number;
+  readonly #received: boolean;
+
+  constructor(init: InferenceRequestInit) {
+    if (typeof init !== 'object' || init === null) throw NereidError.invalidArg('InferenceRequest: expected { model, inputs, ... }');
+    const received = (init as Init)[RECEIVED];
+    this.#received = received !== undefined;
+    if (received === undefined && (typeof init.model !== 'string' || init.model === '')) {
+      throw NereidError.invalidArg('InferenceRequest: model must be the name of the model to call');
+    }
+    const what = received === undefined ? `request for model '${init.model}'` : describeReceived(init.model, received.id);
+    this.model = init.model;
+    this.version = checkVersion(init.version, what);
+    this.id = received?.id ?? '';
+    this.inputs = checkTensors(init.inputs, what, 'input');
+    this.requestedOutputNames = checkOutputNames(init.requestedOutputs, what);
+    this.parameters = checkParameters(init.parameters, what);
+    this.correlationId = received?.correlationId ?? 0;
+    this.flags = received?.flags ?? 0;
+    const timeoutMs = init.timeoutMs ?? 0;
+    if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0) {
+      throw NereidError.invalidArg(`${what}: timeoutMs must be a non-negative number of milliseconds`);
+    }
+    this.timeoutMs = timeoutMs;
+  }
+
+  /** The input named `name`, if the request has it. */
+  input(name: string): Tensor | undefined {
+    return this.inputs.find((tensor) => tensor.name === name);
+  }
+
+  /** The input named `name`; throws INVALID_ARG naming the model, the request and the inputs it does have. */
+  requireInput(name: string): Tensor {
+    const tensor = this.input(name);
+    if (tensor === undefined) {
+      const what = this.#received ? describeReceived(this.model, this.id) : `request for model '${this.model}'`;
+      const names = this.inputs.map((input) => input.name).join(', ') || 'none';
+      throw NereidError.invalidArg(`${what} has no input '${name}' (its inputs: ${names})`);
+    }
+    return tensor;
+  }
+
+  /**
+   * Whether the client has cancelled this request. Always false for now:
+   * cancellation is not delivered to models yet. Long-running models should
+   * still check it between steps so they stop early once it is.
+   */
+  isCancelled(): boolean {
+    return false;
+  }
+
+  /**
+   * Sends this request to `model` through the server (the same path as a
+   * network request, so it joins that model's batcher) and resolves with its
+   * response. Never rejects: a failure resolves as a response with `error` set.
+   */
+  exec(): Promise<InferenceResponse> {
+    if (this.#received) {
+      const error = NereidError.unsupported(
+        `${describeReceived(this.model, this.id)}: a request received by execute cannot be sent with exec(); build new InferenceRequest({ model, inputs })`,
+      );
+      return Promise.resolve(new InferenceResponse({ error }));
+    }
+    return startInference(this);
+  }
+}
+
+function describeReceived(model: string, id: string): string {
+  return `${model ? `model '${model}'` : 'the model'}: request${id ? ` '${id}'` : ''}`;
+}
+
+/** The request `execute` receives for `descriptor` (runtime only; not part of the author API). */
+export function receivedRequest(
+  descriptor: RequestDescriptor,
+  modelName: string,
+  take: (handle: number) => RawTensorData,
+): InferenceRequest {
+  const init: Init = {
+    model: modelName,
+    inputs: descriptor.inputs.map((input) => tensorFromDescriptor(input, take)),
+    requestedOutputs: descriptor.requestedOutputs,
+    parameters: descriptor.parameters,
+    [RECEIVED]: { id: descriptor.id ?? '', correlationId: descriptor.correlationId ?? 0, flags: descriptor.flags ?? 0 },
+  };
+  return new InferenceRequest(init);
+}

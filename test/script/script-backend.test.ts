@@ -1,0 +1,193 @@
+import { copyFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createServer, type Server } from '../../runtime/server/create-server.ts';
+import { NereidError } from '../../sdk/errors.ts';
+import { Tensor } from '../../sdk/tensor.ts';
+import { addSubModel, createTempRepository, identityModel, removeTempRepository, writeFixture } from '../support/onnx-fixtures.ts';
+import { addSubInputs, memoryLogger } from '../server/support.ts';
+import { fp32Config, writeScriptModel } from './support.ts';
+
+let repo: string;
+let server: Server | undefined;
+let log: ReturnType<typeof memoryLogger>;
+
+beforeEach(async () => {
+  repo = await createTempRepository();
+  log = memoryLogger();
+});
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  await removeTempRepository(repo);
+});
+
+async function start(): Promise<Server> {
+  server = await createServer({ modelRepository: repo, log });
+  return server;
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<NereidError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof NereidError) return error;
+    throw error;
+  }
+  throw new Error('expected a rejection');
+}
+
+const fp32 = (values: number[]) => [new Tensor('INPUT0', 'FP32', [1, values.length], new Float32Array(values))];
+const reasonOf = async (s: Server, name: string) => (await s.repositoryIndex()).find((entry) => entry.name === name)?.reason ?? '';
+
+describe('TypeScript models', () => {
+  it('serves the bundled add_sub_bls model: BLS to the ONNX model gives its answers', async () => {
+    await writeFixture(repo, 'simple', addSubModel('INT32', { batch: true, dims: [16] }));
+    await mkdir(join(repo, 'add_sub_bls', '1'), { recursive: true });
+    await copyFile('models/add_sub_bls/config.pbtxt', join(repo, 'add_sub_bls', 'config.pbtxt'));
+    await copyFile('models/add_sub_bls/1/model.ts', join(repo, 'add_sub_bls', '1', 'model.ts'));
+    const s = await start();
+    const direct = await s.infer({ model: 'simple', inputs: addSubInputs(3) });
+    const viaScript = await s.infer({ model: 'add_sub_bls', id: 'x', inputs: addSubInputs(3) });
+    expect(viaScript).toMatchObject({ model: 'add_sub_bls', version: '1', id: 'x' });
+    expect(viaScript.outputs.map((t) => [t.name, t.shape, Array.from(t.data as Int32Array)])).toEqual(
+      direct.outputs.map((t) => [t.name, t.shape, Array.from(t.data as Int32Array)]),
+    );
+    const only = await s.infer({ model: 'add_sub_bls', inputs: addSubInputs(), outputs: [{ name: 'OUTPUT1' }] });
+    expect(only.outputs.map((t) => t.name)).toEqual(['OUTPUT1']);
+  });
+
+  it('computes in the script, reads parameters and logs with the model name', async () => {
+    await writeScriptModel(repo, 'double', {
+      source: `
+        import { InferenceResponse, Tensor, log, type InferenceRequest } from 'nereid/model';
+        export function execute(requests: InferenceRequest[]) {
+          return requests.map((request) => {
+            const input = request.requireInput('INPUT0');
+            const factor = Number(request.parameters.factor ?? 2);
+            log.info('doubling ' + input.shape.join('x'));
+            const out = (input.data as Float32Array).map((v) => v * factor);
+            return new InferenceResponse({ outputs: [new Tensor('OUTPUT0', 'FP32', input.shape, out)] });
+          });
+        }`,
+    });
+    const s = await start();
+    const response = await s.infer({ model: 'double', inputs: fp32([1, 2, 3]), parameters: { factor: 3 } });
+    expect(Array.from(response.outputs[0]!.data as Float32Array)).toEqual([3, 6, 9]);
+    expect(log.lines.some((line) => line.includes('[double:1]') && line.includes('doubling 1x3'))).toBe(true);
+  });
+
+  it('returns a BLS error as the response error, naming the missing model', async () => {
+    await writeScriptModel(repo, 'caller', {
+      source: `
+        import { InferenceRequest, InferenceResponse } from 'nereid/model';
+        export async function execute(requests: InferenceRequest[]) {
+          return Promise.all(requests.map(async (request) => {
+            const response = await new InferenceRequest({ model: 'nope', inputs: request.inputs }).exec();
+            return new InferenceResponse({ error: response.hasError() ? response.error : undefined, outputs: [] });
+          }));
+        }`,
+    });
+    const s = await start();
+    const error = await errorOf(s.infer({ model: 'caller', inputs: fp32([1]) }));
+    expect(error.code).toBe('NOT_FOUND');
+    expect(error.message).toMatch(/'nope'/);
+  });
+
+  it('fails the batch when execute throws, with the message and a stack pointing at model.ts', async () => {
+    await writeScriptModel(repo, 'thrower', {
+      source: [
+        "import type { InferenceRequest } from 'nereid/model';",
+        'export function execute(requests: InferenceRequest[]) {',
+        "  throw new Error('broken on purpose');",
+        '}',
+      ].join('\n'),
+    });
+    const s = await start();
+    const error = await errorOf(s.infer({ model: 'thrower', inputs: fp32([1]) }));
+    expect(error.code).toBe('INTERNAL');
+    expect(error.message).toMatch(/model 'thrower' instance 'thrower_0_0': execute failed: broken on purpose/);
+    expect(error.message).toMatch(/1\/model\.ts:3:\d+/);
+    // The instance survives a thrown error.
+    expect((await errorOf(s.infer({ model: 'thrower', inputs: fp32([1]) }))).message).toMatch(/broken on purpose/);
+  });
+
+  it('refuses a wrong number of responses', async () => {
+    await writeScriptModel(repo, 'miscount', { source: 'export function execute() { return []; }' });
+    const s = await start();
+    const error = await errorOf(s.infer({ model: 'miscount', inputs: fp32([1]) }));
+    expect(error.message).toMatch(/returned 0 responses for 1 request/);
+  });
+
+  it('does not load a model that imports a Node built-in, naming the import', async () => {
+    await writeScriptModel(repo, 'sneaky', { source: "import { readFileSync } from 'node:fs';\nexport function execute() { return [readFileSync]; }" });
+    await writeScriptModel(repo, 'fine', { source: 'export function execute(r: unknown[]) { return r.map(() => ({})); }' });
+    const s = await start();
+    expect(s.isModelReady('sneaky')).toBe(false);
+    expect(await reasonOf(s, 'sneaky')).toMatch(/node:fs/);
+    expect(s.isModelReady('fine')).toBe(true);
+  });
+
+  it('lets autoCompleteConfig fill inputs, outputs and max_batch_size', async () => {
+    await writeScriptModel(repo, 'completes', {
+      config: 'backend: "typescript"',
+      source: `
+        import type { ModelConfig } from 'nereid/model';
+        export function autoCompleteConfig(config: ModelConfig): ModelConfig {
+          return { ...config, max_batch_size: 4,
+            input: [{ name: 'X', data_type: 'TYPE_FP32', dims: [2] }],
+            output: [{ name: 'Y', data_type: 'TYPE_FP32', dims: [2] }] };
+        }
+        export function execute(requests: unknown[]) { return requests.map(() => ({})); }`,
+    });
+    const s = await start();
+    expect(s.modelConfig('completes')).toMatchObject({ max_batch_size: 4, input: [expect.objectContaining({ name: 'X', dims: [2] })] });
+  });
+
+  it('checks isModelReady from the script', async () => {
+    await writeFixture(repo, 'ident', identityModel('FP32', { batch: true, dims: [-1] }));
+    await writeScriptModel(repo, 'asks', {
+      source: `
+        import { InferenceResponse, Tensor, isModelReady, type InferenceRequest } from 'nereid/model';
+        export function execute(requests: InferenceRequest[]) {
+          const answer = new Float32Array([isModelReady('ident') ? 1 : 0, isModelReady('ghost') ? 1 : 0]);
+          return requests.map(() => new InferenceResponse({ outputs: [new Tensor('OUTPUT0', 'FP32', [1, 2], answer)] }));
+        }`,
+    });
+    const s = await start();
+    const response = await s.infer({ model: 'asks', inputs: fp32([0]) });
+    expect(Array.from(response.outputs[0]!.data as Float32Array)).toEqual([1, 0]);
+  });
+});
+
+describe('TypeScript model failures', () => {
+  const failing = async (name: string, body: string, extra = '') => {
+    await writeScriptModel(repo, name, {
+      config: fp32Config(name, extra),
+      source: `
+        import { InferenceResponse, type InferenceRequest } from 'nereid/model';
+        export async function execute(requests: InferenceRequest[]) {
+          if ((requests[0]!.input('INPUT0')!.data as Float32Array)[0] === 13) { ${body} }
+          return requests.map((request) => new InferenceResponse({ outputs: [request.requireInput('INPUT0').rename('OUTPUT0')] }));
+        }`,
+    });
+  };
+
+  it.each([
+    ['out of memory', 'const keep: number[][] = []; for (;;) keep.push(new Array(100000).fill(1));', 'parameters { key: "memory_limit_mb" value: { string_value: "16" } }', /ran out of memory \(memory_limit_mb 16\)/],
+    ['an endless loop', 'for (;;) {}', 'parameters { key: "slice_timeout_ms" value: { string_value: "100" } }', /slice_timeout_ms \(100 ms\)/],
+    ['an execute that never finishes', 'await new Promise(() => {});', 'parameters { key: "execute_timeout_ms" value: { string_value: "300" } }', /execute_timeout_ms \(300 ms\)/],
+  ])('replaces an instance lost to %s; other models keep serving', async (_, body, extra, message) => {
+    await failing('fragile', body, extra);
+    await writeFixture(repo, 'ident', identityModel('FP32', { batch: true, dims: [-1] }));
+    const s = await start();
+    const error = await errorOf(s.infer({ model: 'fragile', inputs: fp32([13]) }));
+    expect(error.message).toMatch(/model 'fragile' instance 'fragile_0_0' failed: /);
+    expect(error.message).toMatch(message);
+    const ok = await s.infer({ model: 'ident', inputs: fp32([5]) });
+    expect(Array.from(ok.outputs[0]!.data as Float32Array)).toEqual([5]);
+    await expect
+      .poll(async () => (await s.infer({ model: 'fragile', inputs: fp32([1]) }).catch((e: Error) => e)) instanceof Error, { timeout: 10_000 })
+      .toBe(false);
+  });
+});

@@ -1,0 +1,37 @@
+/** Writes TypeScript models into a test repository. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface ScriptModelFiles {
+  /** The model.ts source. */
+  source: string;
+  /** config.pbtxt; omitted: a config with backend "typescript" and the given tensors. */
+  config?: string;
+  /** Extra files, relative to the model directory. */
+  files?: Record<string, string>;
+}
+
+/** FP32 [-1] in (INPUT0) and out (OUTPUT0), batching up to 8: the shape most test scripts use. */
+export function fp32Config(name: string, extra = ''): string {
+  return [
+    `name: "${name}"`,
+    'backend: "typescript"',
+    'max_batch_size: 8',
+    'input [ { name: "INPUT0" data_type: TYPE_FP32 dims: [ -1 ] } ]',
+    'output [ { name: "OUTPUT0" data_type: TYPE_FP32 dims: [ -1 ] } ]',
+    'instance_group [ { count: 1 kind: KIND_CPU } ]',
+    extra,
+  ].join('\n');
+}
+
+export async function writeScriptModel(repo: string, name: string, model: ScriptModelFiles): Promise<string> {
+  const dir = join(repo, name);
+  await mkdir(join(dir, '1'), { recursive: true });
+  await writeFile(join(dir, '1', 'model.ts'), model.source);
+  if (model.config !== null) await writeFile(join(dir, 'config.pbtxt'), model.config ?? fp32Config(name));
+  for (const [path, text] of Object.entries(model.files ?? {})) {
+    await mkdir(join(dir, path, '..'), { recursive: true });
+    await writeFile(join(dir, path), text);
+  }
+  return dir;
+}

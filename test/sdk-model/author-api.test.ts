@@ -1,0 +1,102 @@
+/**
+ * The author API on its own, with no host bridge bound (as when a model's
+ * author unit-tests execute() directly in Node). This file never serves a
+ * model: the bound host is module state, and vitest gives each file its own.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import {
+  InferenceRequest,
+  InferenceResponse,
+  isModelReady,
+  log,
+  NereidError,
+  RequestFlags,
+  Tensor,
+} from '../../sdk/model/index.ts';
+
+const x = new Tensor('X', 'FP32', [2], new Float32Array([1, 2]));
+
+describe('InferenceRequest', () => {
+  it('keeps what it was built with, frozen', () => {
+    const request = new InferenceRequest({ model: 'm', version: '3', inputs: [x], requestedOutputs: ['Y'], parameters: { a: 1, b: 'two', c: false }, timeoutMs: 10 });
+    expect([request.model, request.version, request.id, request.correlationId, request.flags, request.timeoutMs]).toEqual(['m', '3', '', 0, 0, 10]);
+    expect(request.inputs).toEqual([x]);
+    expect(request.input('X')).toBe(x);
+    expect(request.requestedOutputNames).toEqual(['Y']);
+    expect(request.parameters).toEqual({ a: 1, b: 'two', c: false });
+    expect(Object.isFrozen(request.inputs) && Object.isFrozen(request.parameters)).toBe(true);
+    expect(new InferenceRequest({ model: 'm', inputs: [] }).version).toBe('');
+    expect(() => request.requireInput('Z')).toThrow("request for model 'm' has no input 'Z' (its inputs: X)");
+    expect(RequestFlags).toEqual({ SEQUENCE_START: 1, SEQUENCE_END: 2 });
+  });
+
+  it('refuses malformed requests where they are built, with INVALID_ARG', () => {
+    const cases: [unknown, string][] = [
+      [{ inputs: [] }, 'InferenceRequest: model must be the name of the model to call'],
+      [{ model: 'm', inputs: x }, "request for model 'm': inputs must be an array of Tensor"],
+      [{ model: 'm', inputs: [{ name: 'X' }] }, "request for model 'm': input 0 is not a Tensor"],
+      [{ model: 'm', inputs: [x, x] }, "request for model 'm': input 'X' appears more than once"],
+      [{ model: 'm', inputs: [], version: 'v2' }, "request for model 'm': version must be a non-negative integer or its decimal string, got v2"],
+      [{ model: 'm', inputs: [], requestedOutputs: 'Y' }, "request for model 'm': requestedOutputs must be an array of output names"],
+      [{ model: 'm', inputs: [], parameters: { n: 10n } }, "request for model 'm': parameter 'n' must be a boolean, a finite number or a string, got bigint"],
+      [{ model: 'm', inputs: [], parameters: { n: Number.NaN } }, "parameter 'n' must be a boolean, a finite number or a string, got NaN"],
+      [{ model: 'm', inputs: [], timeoutMs: -1 }, "request for model 'm': timeoutMs must be a non-negative number of milliseconds"],
+    ];
+    for (const [init, message] of cases) {
+      let error: unknown;
+      try {
+        new InferenceRequest(init as never);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(NereidError);
+      expect((error as NereidError).code).toBe('INVALID_ARG');
+      expect((error as NereidError).message).toContain(message);
+    }
+  });
+
+  it('resolves exec() with UNAVAILABLE outside a served model, without rejecting', async () => {
+    const response = await new InferenceRequest({ model: 'm', inputs: [x] }).exec();
+    expect(response.error?.toData()).toEqual({
+      code: 'UNAVAILABLE',
+      message: "request for model 'm': BLS works only inside a model served by nereid",
+    });
+  });
+});
+
+describe('InferenceResponse', () => {
+  it('holds outputs or an error', () => {
+    const ok = new InferenceResponse({ outputs: [x], parameters: { n: 1 } });
+    expect([ok.hasError(), ok.output('X'), ok.output('Y'), ok.requireOutput('X')]).toEqual([false, x, undefined, x]);
+    expect(() => ok.requireOutput('Y')).toThrow("the response has no output 'Y' (its outputs: X)");
+    expect(new InferenceResponse().outputs).toEqual([]);
+
+    const coded = new InferenceResponse({ error: NereidError.unsupported('no') });
+    expect([coded.hasError(), coded.error?.code]).toEqual([true, 'UNSUPPORTED']);
+    const plain = new InferenceResponse({ error: new Error('oops') });
+    expect(plain.error).toBeInstanceOf(NereidError);
+    expect(plain.error?.toData()).toEqual({ code: 'INTERNAL', message: 'oops' });
+    expect(() => plain.requireOutput('X')).toThrow('oops');
+  });
+
+  it('refuses malformed responses where they are built', () => {
+    expect(() => new InferenceResponse({ outputs: [x, x] })).toThrow("InferenceResponse: output 'X' appears more than once");
+    expect(() => new InferenceResponse({ outputs: [new Float32Array(1)] as never })).toThrow('InferenceResponse: output 0 is not a Tensor');
+    expect(() => new InferenceResponse({ error: 'bad' as never })).toThrow('InferenceResponse: error must be a NereidError');
+    expect(() => new InferenceResponse({ parameters: [] as never })).toThrow('InferenceResponse: parameters must be an object');
+  });
+});
+
+describe('outside a served model', () => {
+  it('log writes to the global console; isModelReady throws UNAVAILABLE', () => {
+    const info = vi.spyOn(console, 'info').mockImplementation(() => {});
+    const debug = vi.spyOn(console, 'debug').mockImplementation(() => {});
+    log.info('hello', { n: 1 });
+    log.verbose('details');
+    expect(info).toHaveBeenCalledWith('hello {"n":1}');
+    expect(debug).toHaveBeenCalledWith('details');
+    info.mockRestore();
+    debug.mockRestore();
+    expect(() => isModelReady('m')).toThrow('nereid/model: isModelReady() works only inside a model served by nereid');
+  });
+});
