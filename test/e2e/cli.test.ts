@@ -13,7 +13,7 @@ import { encodeInferRequest } from '../../sdk/codec/http-infer-request.ts';
 import { concatChunks, HEADER_LENGTH_HEADER } from '../../sdk/codec/http-message.ts';
 import { inferOverHttp, inferPath, type RawResponse } from '../http/support/http-harness.ts';
 import { CLI, killAll, LISTENING, startProcess, type RunningProcess } from './support/cli-process.ts';
-import { REPO_ROOT } from './support/e2e-server.ts';
+import { bundledModels, REPO_ROOT } from './support/e2e-server.ts';
 import { expectSimpleAnswer, simpleTensors } from './support/simple-model.ts';
 
 const SERVE_MODELS = ['serve', '--model-repository', 'models', '--http-port', '0', '--http-address', '127.0.0.1'];
@@ -160,7 +160,7 @@ describe('npm start', () => {
     expect(npm.stderr).toContain(`loading model 'simple' from ${join(REPO_ROOT, 'models', 'simple')}`);
 
     const index = (await (await fetch(`http://127.0.0.1:${port}/v2/repository/index`, { method: 'POST' })).json()) as { name: string; state: string }[];
-    expect(index.map((entry) => `${entry.name}:${entry.state}`)).toEqual(['identity_fp32:READY', 'mlp:READY', 'simple:READY']);
+    expect(index.map((entry) => `${entry.name}:${entry.state}`)).toEqual(bundledModels().map((name) => `${name}:READY`));
     const outcome = await inferOverHttp(port, { model: 'simple', inputs: simpleTensors(1) }, { binary: false });
     if (!outcome.ok) throw new Error(`infer: ${outcome.status} ${outcome.error}`);
     expectSimpleAnswer(outcome.response, 1);

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inferOverHttp } from '../http/support/http-harness.ts';
 import { addSubModel, createTempRepository, identityModel, removeTempRepository, writeFixture, writeModel } from '../support/onnx-fixtures.ts';
-import { BUNDLED_MODELS, expectError, postJson, startE2e, type E2eServer } from './support/e2e-server.ts';
+import { BUNDLED_MODELS, bundledModels, expectError, postJson, startE2e, type E2eServer } from './support/e2e-server.ts';
 import { expectSimpleAnswer, simpleJsonBody, simpleTensors } from './support/simple-model.ts';
 
 const BROKEN_PBTXT = 'name: "broken_config"\nmax_batch_size: [\n';
@@ -160,7 +160,7 @@ describe('a repository with a broken config.pbtxt and a corrupt model.onnx', () 
     expect(res.status).toBe(200);
     const index = (await res.json()) as { name: string; version?: string; state?: string; reason?: string }[];
     const byName = Object.fromEntries(index.map((entry) => [entry.name, entry]));
-    expect(Object.keys(byName).sort()).toEqual(['bare', 'broken_config', 'corrupt_model', 'identity_fp32', 'mlp', 'multi', 'simple']);
+    expect(Object.keys(byName).sort()).toEqual([...bundledModels(), 'bare', 'broken_config', 'corrupt_model', 'multi'].sort());
     expect(byName.simple).toEqual({ name: 'simple', version: '1', state: 'READY', reason: '' });
     expect(byName.broken_config!.state).toBe('UNAVAILABLE');
     expect(byName.broken_config!.reason).toContain('broken_config/config.pbtxt:2:17');
@@ -171,7 +171,8 @@ describe('a repository with a broken config.pbtxt and a corrupt model.onnx', () 
 
   it('leaves them out of the index with {"ready": true}', async () => {
     const index = (await (await postJson(url('/v2/repository/index'), { ready: true })).json()) as { name: string; version: string }[];
-    expect(index.map((entry) => `${entry.name}:${entry.version}`)).toEqual(['bare:1', 'identity_fp32:1', 'mlp:1', 'multi:1', 'multi:3', 'simple:1']);
+    const expected = [...bundledModels().map((name) => `${name}:1`), 'bare:1', 'multi:1', 'multi:3'].sort();
+    expect(index.map((entry) => `${entry.name}:${entry.version}`)).toEqual(expected);
   });
 
   it('answers 503 with the load failure for infer and metadata on them, while the others serve', async () => {

@@ -10,6 +10,7 @@
  * await e2e.close();
  * ```
  */
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { createServer, type Server, type ServerOptions } from '../../../runtime/server/create-server.ts';
@@ -97,4 +98,12 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
   let resolve!: (value: T) => void;
   const promise = new Promise<T>((r) => (resolve = r));
   return { promise, resolve };
+}
+
+/** The model directories of the bundled repository (`models/`), sorted: every one must load. */
+export function bundledModels(): string[] {
+  return readdirSync(new URL('../../../models/', import.meta.url), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
 }
