@@ -23,11 +23,12 @@
 import { DATATYPES } from '../datatypes.ts';
 import { NereidError } from '../errors.ts';
 import type { InferRequest, Parameters, RequestedOutput } from '../inference.ts';
-import type { Tensor } from '../tensor.ts';
-import { type EncodedMessage, type MessageHeader, encodeMessage, parseHeaderJson, readMessage } from './http-message.ts';
+import { Tensor } from '../tensor.ts';
+import { type EncodedMessage, type MessageText, encodeMessage, parseHeaderJson, splitMessage } from './http-message.ts';
 import { readTensorEntry, writeTensorEntry } from './http-tensor-entry.ts';
 import { readParameters, writeParameters } from './json-parameters.ts';
 import { ImpreciseJsonIntegerError } from './json-tensor-data.ts';
+import type { CachedInput, CachedRequestHeader, RequestHeaderCache } from './request-header-cache.ts';
 
 /** Where a request is going, and how its body is framed. */
 export interface DecodeInferRequestOptions {
@@ -37,13 +38,22 @@ export interface DecodeInferRequestOptions {
   version?: string;
   /** The `Inference-Header-Content-Length` header value, if the request had one. */
   headerLength?: string | number;
+  /** Where headers decoded before are remembered (a server's hot path); absent: every header is parsed. */
+  headerCache?: RequestHeaderCache;
 }
 
 /** Decodes a KServe v2 infer request body. Throws INVALID_ARG (or UNSUPPORTED) with a precise message. */
 export function decodeInferRequest(body: Uint8Array, options: DecodeInferRequestOptions): InferRequest {
-  const message = readMessage(body, options.headerLength, 'request');
+  const message = splitMessage(body, options.headerLength, 'request');
+  const cache = options.headerCache;
+  const cached = cache?.get(message.text);
+  if (cached) return replayHeader(cached, message, options);
+  const json = parseHeaderJson(message.text, 'request');
   try {
-    return buildRequest(message.json, message, options, false);
+    const sizes: (number | undefined)[] | undefined = cache ? [] : undefined;
+    const request = buildRequest(json, message, options, false, sizes);
+    if (cache) remember(cache, message.text, request, sizes!);
+    return request;
   } catch (error) {
     if (!(error instanceof ImpreciseJsonIntegerError)) throw error;
     // A 64-bit integer beyond 2^53 was rounded by JSON.parse: read the text again, exactly (rare path).
@@ -51,11 +61,57 @@ export function decodeInferRequest(body: Uint8Array, options: DecodeInferRequest
   }
 }
 
+/**
+ * Keeps what `request`'s header said, if every input came as binary data
+ * (see request-header-cache.ts); `sizes` are the inputs' `binary_data_size`s.
+ */
+function remember(cache: RequestHeaderCache, text: string, request: InferRequest, sizes: readonly (number | undefined)[]): void {
+  const inputs: CachedInput[] = [];
+  for (let i = 0; i < request.inputs.length; i++) {
+    const tensor = request.inputs[i]!;
+    const size = sizes[i];
+    if (size === undefined) return;
+    inputs.push(Object.freeze({ name: tensor.name, datatype: tensor.datatype, shape: tensor.shape, size }));
+  }
+  const parameters = request.parameters && Object.freeze({ ...request.parameters });
+  const outputs = request.outputs?.map((output) =>
+    Object.freeze(output.parameters ? { name: output.name, parameters: Object.freeze({ ...output.parameters }) } : { name: output.name }),
+  );
+  cache.set(text, Object.freeze({ id: request.id, parameters, inputs: Object.freeze(inputs), outputs: outputs && Object.freeze(outputs) }));
+}
+
+/**
+ * The request a remembered header describes, over a new body: the same steps
+ * a full decode takes once the header has passed its checks (take each
+ * input's bytes in order, then check nothing is left), with fresh copies of
+ * everything the caller may change.
+ */
+function replayHeader(header: CachedRequestHeader, message: MessageText, options: DecodeInferRequestOptions): InferRequest {
+  const request: InferRequest = { model: options.model, inputs: [] };
+  if (options.version !== undefined) request.version = options.version;
+  if (header.id !== undefined) request.id = header.id;
+  if (header.parameters) request.parameters = { ...header.parameters };
+  const cursor = message.binary();
+  for (const input of header.inputs) {
+    const bytes = cursor.take(input.size, `input '${input.name}'`);
+    request.inputs.push(Tensor.fromBytes(input.name, input.datatype, input.shape, bytes));
+  }
+  cursor.finish();
+  if (header.outputs) {
+    request.outputs = header.outputs.map((output) =>
+      output.parameters ? { name: output.name, parameters: { ...output.parameters } } : { name: output.name },
+    );
+  }
+  return request;
+}
+
+/** The request `json` describes; with `sizes`, each input's `binary_data_size` (undefined for JSON data) is pushed there. */
 function buildRequest(
   json: Record<string, unknown>,
-  message: MessageHeader,
+  message: MessageText,
   options: DecodeInferRequestOptions,
   exact: boolean,
+  sizes?: (number | undefined)[],
 ): InferRequest {
   const request: InferRequest = { model: options.model, inputs: [] };
   if (options.version !== undefined) request.version = options.version;
@@ -87,7 +143,8 @@ function buildRequest(
   const cursor = message.binary();
   const names = inputs.length > 1 ? new Set<string>() : undefined;
   for (let i = 0; i < inputs.length; i++) {
-    const { tensor } = readTensorEntry(inputs[i], i, 'input', cursor, exact);
+    const { tensor, parameters: entryParameters } = readTensorEntry(inputs[i], i, 'input', cursor, exact);
+    sizes?.push(entryParameters?.binary_data_size as number | undefined);
     if (names) {
       if (names.has(tensor.name)) {
         throw NereidError.invalidArg(`input '${tensor.name}' appears more than once in the request`);

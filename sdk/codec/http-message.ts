@@ -76,7 +76,7 @@ export function concatChunks(chunks: readonly Uint8Array[], byteLength?: number)
 export function parseHeaderLength(value: string | number | undefined, bodyLength: number): number | undefined {
   if (value === undefined) return undefined;
   const text = String(value).trim();
-  if (!/^\d+$/.test(text)) {
+  if (!isDigits(text)) {
     throw NereidError.invalidArg(`Unable to parse ${HEADER_LENGTH_HEADER}, got: ${JSON.stringify(String(value))}`);
   }
   const length = Number(text);
@@ -86,6 +86,16 @@ export function parseHeaderLength(value: string | number | undefined, bodyLength
     );
   }
   return length;
+}
+
+/** True for one or more ASCII digits, as /^\d+$/ but without a regex run on every request. */
+function isDigits(text: string): boolean {
+  if (text.length === 0) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 /**
@@ -142,19 +152,63 @@ export class BinaryCursor {
   }
 }
 
-/** A message's JSON header, parsed, with the text kept for an exact re-parse. */
-export interface MessageHeader {
-  json: Record<string, unknown>;
+/** A message's JSON header text, not parsed yet, and its binary section. */
+export interface MessageText {
   text: string;
   /** A fresh cursor over the binary section (a second decoding pass needs its own). */
   binary(): BinaryCursor;
 }
 
+/** A message's JSON header, parsed, with the text kept for an exact re-parse. */
+export interface MessageHeader extends MessageText {
+  json: Record<string, unknown>;
+}
+
+/** `MessageText` as a class: `binary()` is a method, not a closure allocated per message. */
+class SplitMessage implements MessageText {
+  readonly text: string;
+  readonly #body: Uint8Array;
+  readonly #end: number;
+  readonly #headerGiven: boolean;
+  readonly #what: string;
+
+  constructor(text: string, body: Uint8Array, end: number, headerGiven: boolean, what: string) {
+    this.text = text;
+    this.#body = body;
+    this.#end = end;
+    this.#headerGiven = headerGiven;
+    this.#what = what;
+  }
+
+  binary(): BinaryCursor {
+    return new BinaryCursor(this.#body, this.#end, this.#headerGiven, this.#what);
+  }
+}
+
+class ParsedMessage implements MessageHeader {
+  readonly json: Record<string, unknown>;
+  readonly #split: MessageText;
+
+  constructor(json: Record<string, unknown>, split: MessageText) {
+    this.json = json;
+    this.#split = split;
+  }
+
+  get text(): string {
+    return this.#split.text;
+  }
+
+  binary(): BinaryCursor {
+    return this.#split.binary();
+  }
+}
+
 /**
- * Splits a body into its parsed JSON header and a cursor over the binary
- * section. `what` names the message in errors ('request' or 'response').
+ * Splits a body into its JSON header text and binary section, without
+ * parsing the JSON (a caller may already know what that text says).
+ * `what` names the message in errors ('request' or 'response').
  */
-export function readMessage(body: Uint8Array, headerLengthValue: string | number | undefined, what: string): MessageHeader {
+export function splitMessage(body: Uint8Array, headerLengthValue: string | number | undefined, what: string): MessageText {
   const headerLength = parseHeaderLength(headerLengthValue, body.byteLength);
   if (headerLength === 0) {
     throw NereidError.unsupported(
@@ -163,9 +217,16 @@ export function readMessage(body: Uint8Array, headerLengthValue: string | number
   }
   const end = headerLength ?? body.byteLength;
   const text = utf8Decoder.decode(end === body.byteLength ? body : body.subarray(0, end));
-  const json = parseHeaderJson(text, what);
-  const headerGiven = headerLength !== undefined;
-  return { json, text, binary: () => new BinaryCursor(body, end, headerGiven, what) };
+  return new SplitMessage(text, body, end, headerLength !== undefined, what);
+}
+
+/**
+ * Splits a body into its parsed JSON header and a cursor over the binary
+ * section. `what` names the message in errors ('request' or 'response').
+ */
+export function readMessage(body: Uint8Array, headerLengthValue: string | number | undefined, what: string): MessageHeader {
+  const split = splitMessage(body, headerLengthValue, what);
+  return new ParsedMessage(parseHeaderJson(split.text, what), split);
 }
 
 /** Parses header JSON text, which must be an object; syntax errors name the offset. */

@@ -98,8 +98,9 @@ export function writeTensorEntry(tensor: Tensor, binaryBytes?: Uint8Array, param
   let out = `{"name":${JSON.stringify(tensor.name)},"datatype":"${tensor.datatype}","shape":[${tensor.shape.join(',')}]`;
   if (binaryBytes) {
     const size = binaryBytes.byteLength;
-    const all: Parameters = parameters ? { ...parameters, binary_data_size: size } : { binary_data_size: size };
-    return out + `,"parameters":${writeParameters(all)}}`;
+    // The common case (every response output) written directly: the same text writeParameters gives.
+    if (!parameters) return out + `,"parameters":{"binary_data_size":${size}}}`;
+    return out + `,"parameters":${writeParameters({ ...parameters, binary_data_size: size })}}`;
   }
   if (parameters && Object.keys(parameters).length > 0) out += `,"parameters":${writeParameters(parameters)}`;
   return out + `,"data":${tensorToJsonData(tensor, what)}}`;

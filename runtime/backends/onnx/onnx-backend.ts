@@ -19,10 +19,12 @@
  * spans its whole ArrayBuffer is transferred to the worker (zero-copy; the
  * caller's buffer is detached afterwards); anything else (a view into a
  * larger buffer, a Buffer pool slab, a SharedArrayBuffer, which ORT rejects)
- * is copied once into a fresh buffer that is transferred. Outputs come back
- * transferred. Several requests in one `execute()` of a batching model
- * (max_batch_size > 0) are concatenated along dim 0 in the worker, run once
- * and split back (batch-merge.ts); otherwise they run one by one.
+ * is copied once into a fresh buffer, one per message for all such inputs,
+ * that is transferred. Messages are flat arrays (run-frames.ts), the cheapest
+ * shape for structured clone. Outputs come back transferred. Several requests
+ * in one `execute()` of a batching model (max_batch_size > 0) are
+ * concatenated along dim 0 in the worker, run once and split back
+ * (batch-merge.ts); otherwise they run one by one.
  *
  * Datatypes: everything in the sdk table but BF16, which onnxruntime-node
  * cannot exchange (a model with a BF16 input or output fails to load with an

@@ -16,9 +16,8 @@ import { NereidError, type ErrorData } from '../../../sdk/errors.ts';
 import type { Tensor } from '../../../sdk/tensor.ts';
 import type { Logger } from '../../logging/logger.ts';
 import type { BackendInstance, ExecRequest, ExecResult } from '../backend.ts';
-import type { WireRequest } from './onnx-protocol.ts';
 import type { SessionWorker } from './session-worker.ts';
-import { fromWireTensor, toWireRequest } from './wire-tensors.ts';
+import { copyBytesOf, encodeRunFrame, fromWireTensor } from './wire-tensors.ts';
 
 /** How long `dispose()` lets in-flight runs finish before terminating the thread under them. */
 const DRAIN_TIMEOUT_MS = 60_000;
@@ -38,7 +37,9 @@ export class OnnxInstance implements BackendInstance {
   readonly #options: OnnxInstanceOptions;
   readonly #prefix: string;
   readonly #failureListeners = new Set<(error: ErrorData) => void>();
-  readonly #inflight = new Set<Promise<unknown>>();
+  /** execute() calls not yet settled, and who waits for them to reach 0 (dispose). A count, not a set of promises: no per-request bookkeeping promise. */
+  #inflight = 0;
+  #idle: (() => void) | undefined;
   #disposed = false;
   #executionCount = 0;
 
@@ -76,47 +77,42 @@ export class OnnxInstance implements BackendInstance {
     return this.#worker.exited;
   }
 
-  execute(requests: readonly ExecRequest[]): Promise<ExecResult[]> {
-    const run = this.#execute(requests);
-    this.#inflight.add(run);
-    void run.finally(() => this.#inflight.delete(run));
-    return run;
-  }
-
-  async #execute(requests: readonly ExecRequest[]): Promise<ExecResult[]> {
+  async execute(requests: readonly ExecRequest[]): Promise<ExecResult[]> {
     if (requests.length === 0) return [];
     if (this.#disposed) return requests.map(() => this.#fail(NereidError.unavailable('the instance is disposed')));
     const failure = this.#worker.failure;
     if (failure) return requests.map(() => this.#fail(NereidError.unavailable(`unavailable since an earlier failure: ${failure.message}`)));
 
     // Requests whose inputs cannot be sent fail alone; the rest go to the worker.
-    const results: (ExecResult | undefined)[] = new Array(requests.length);
-    const sent: { index: number; wire: WireRequest }[] = [];
-    const transfer = new Set<ArrayBuffer>();
-    requests.forEach((request, index) => {
+    const results: ExecResult[] = new Array(requests.length);
+    const sent: number[] = []; // indexes into `requests`
+    let copyBytes = 0;
+    for (let i = 0; i < requests.length; i++) {
       try {
-        sent.push({ index, wire: toWireRequest(request, transfer) });
+        copyBytes += copyBytesOf(requests[i]!);
+        sent.push(i);
       } catch (error) {
-        results[index] = this.#fail(error);
+        results[i] = this.#fail(error);
       }
-    });
-    if (sent.length === 0) return results as ExecResult[];
-
-    try {
-      const reply = await this.#worker.run(
-        sent.map((entry) => entry.wire),
-        this.#options.maxBatchSize,
-        transfer,
-      );
-      this.#executionCount += reply.sessionRuns;
-      reply.results.forEach((result, i) => {
-        const index = sent[i]!.index;
-        results[index] = result.ok ? this.#succeed(result.outputs.map(fromWireTensor)) : this.#fail(NereidError.fromData(result.error));
-      });
-    } catch (error) {
-      for (const entry of sent) results[entry.index] = this.#fail(error);
     }
-    return results as ExecResult[];
+    if (sent.length === 0) return results;
+
+    this.#inflight++;
+    try {
+      const batch = sent.length === requests.length ? requests : sent.map((i) => requests[i]!);
+      const { frame, transfer } = encodeRunFrame(batch, this.#options.maxBatchSize, copyBytes);
+      const reply = await this.#worker.run(frame, transfer);
+      this.#executionCount += reply.sessionRuns;
+      for (let i = 0; i < reply.results.length; i++) {
+        const result = reply.results[i]!;
+        results[sent[i]!] = result.ok ? this.#succeed(result.outputs.map(fromWireTensor)) : this.#fail(NereidError.fromData(result.error));
+      }
+    } catch (error) {
+      for (const index of sent) results[index] = this.#fail(error);
+    } finally {
+      if (--this.#inflight === 0) this.#idle?.();
+    }
+    return results;
   }
 
   /**
@@ -127,12 +123,14 @@ export class OnnxInstance implements BackendInstance {
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, DRAIN_TIMEOUT_MS);
-    });
-    await Promise.race([Promise.allSettled([...this.#inflight]), timeout]);
-    clearTimeout(timer);
+    if (this.#inflight > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.#idle = resolve;
+        timer = setTimeout(resolve, DRAIN_TIMEOUT_MS);
+      });
+      clearTimeout(timer);
+    }
     await this.#worker.close();
   }
 

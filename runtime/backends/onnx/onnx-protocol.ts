@@ -6,6 +6,10 @@
  * `load-failed`. After that it answers each `run` with one `ran` carrying the
  * same id, and `close` with `closed`, after which the main thread terminates it.
  *
+ * `run` and `ran`, the per-request messages, cross as flat arrays (frames,
+ * see run-frames.ts), which structured clone copies far more cheaply than the
+ * nested objects below; the rare messages are plain objects with a `type`.
+ *
  * Ownership across the boundary: every ArrayBuffer listed in a message's
  * transfer list changes hands (the sender's copy is detached). The main
  * thread transfers only buffers that belong to the request as a whole (see
@@ -15,6 +19,7 @@
 import type { DataType, NumericArray } from '../../../sdk/datatypes.ts';
 import type { ErrorData } from '../../../sdk/errors.ts';
 import type { ModelFileSignature } from '../backend.ts';
+import type { Frame } from './run-frames.ts';
 import type { OrtSessionOptions } from './session-options.ts';
 
 /**
@@ -49,8 +54,8 @@ export interface WorkerInit {
   readonly logId: string;
 }
 
+/** A run, as read from its frame. */
 export interface RunMessage {
-  readonly type: 'run';
   readonly id: number;
   readonly requests: readonly WireRequest[];
   /** The config's max_batch_size: > 0 lets the worker merge requests along dim 0. */
@@ -61,8 +66,8 @@ export interface CloseMessage {
   readonly type: 'close';
 }
 
-/** Main thread -> worker. */
-export type ToWorker = RunMessage | CloseMessage;
+/** Main thread -> worker: a run frame (an array), or `close`. */
+export type ToWorker = Frame | CloseMessage;
 
 export interface LoadedMessage {
   readonly type: 'loaded';
@@ -74,8 +79,8 @@ export interface LoadFailedMessage {
   readonly error: ErrorData;
 }
 
+/** The answer to one run, as read from its frame. */
 export interface RanMessage {
-  readonly type: 'ran';
   readonly id: number;
   readonly results: WireResult[];
   /** How many times `session.run` was called for these requests (1 when they were merged into one batch). */
@@ -86,5 +91,5 @@ export interface ClosedMessage {
   readonly type: 'closed';
 }
 
-/** Worker -> main thread. */
-export type FromWorker = LoadedMessage | LoadFailedMessage | RanMessage | ClosedMessage;
+/** Worker -> main thread: a ran frame (an array), or one of the others. */
+export type FromWorker = Frame | LoadedMessage | LoadFailedMessage | ClosedMessage;

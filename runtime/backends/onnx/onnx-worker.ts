@@ -14,6 +14,7 @@ import { NereidError, type ErrorData } from '../../../sdk/errors.ts';
 import { canMerge, mergeInputs, splitTensor, unionOutputs, type HostTensor } from './batch-merge.ts';
 import type { FromWorker, RunMessage, ToWorker, WireRequest, WireResult, WorkerInit } from './onnx-protocol.ts';
 import { hostToOrt, hostToWire, ortToHost, sessionSignature, wireToHost } from './ort-tensors.ts';
+import { readRunFrame, writeRanFrame } from './run-frames.ts';
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
@@ -25,9 +26,9 @@ function errorData(value: unknown, context: string, code: ErrorData['code'] = 'I
 }
 
 /** Posts `message`, transferring `transfer`; if some buffer refuses to move, posts copies instead. */
-function post(message: FromWorker, transfer: Set<ArrayBuffer> = new Set()): void {
+function post(message: FromWorker, transfer: readonly ArrayBuffer[] = []): void {
   try {
-    port.postMessage(message, [...transfer]);
+    port.postMessage(message, transfer);
   } catch {
     port.postMessage(message);
   }
@@ -58,40 +59,50 @@ async function runSession(session: ort.InferenceSession, inputs: readonly HostTe
   if (outputs.length === 0) return [];
   const feeds: Record<string, ort.Tensor> = {};
   for (const input of inputs) feeds[input.name] = hostToOrt(input);
-  const results = await session.run(feeds, [...outputs]);
+  const results = await session.run(feeds, outputs);
   return outputs.map((name) => ortToHost(name, results[name] as ort.Tensor));
 }
 
-function okResult(outputs: readonly HostTensor[], transfer: Set<ArrayBuffer>): WireResult {
+function okResult(outputs: readonly HostTensor[], transfer: ArrayBuffer[]): WireResult {
   return { ok: true, outputs: outputs.map((output) => hostToWire(output, transfer)) };
 }
 
-async function runOne(session: ort.InferenceSession, inputs: readonly HostTensor[], request: WireRequest, transfer: Set<ArrayBuffer>): Promise<WireResult> {
+/** Runs in progress, and who waits for them to reach 0 (close). A count, not a set of promises: nothing to allocate per run. */
+let running = 0;
+let idle: (() => void) | undefined;
+
+/**
+ * Answers one run message with one result per request. Requests whose inputs
+ * do not convert fail alone; the rest run as one merged batch when they can,
+ * else one by one. A merged run that fails, or whose outputs do not split by
+ * batch, is retried one by one, so an error lands on the request that caused
+ * it. Anything unexpected fails the whole message. Never rejects.
+ */
+async function handleRun(session: ort.InferenceSession, message: RunMessage): Promise<void> {
+  running++;
   try {
-    return okResult(await runSession(session, inputs, request.outputs), transfer);
+    await runRequests(session, message);
   } catch (error) {
-    return { ok: false, error: errorData(error, 'ONNX Runtime run failed') };
+    const failure: WireResult = { ok: false, error: errorData(error, 'the ONNX Runtime worker failed') };
+    post(writeRanFrame(message.id, message.requests.map(() => failure), 0));
+  } finally {
+    if (--running === 0) idle?.();
   }
 }
 
-/**
- * One result per request. Requests whose inputs do not convert fail alone;
- * the rest run as one merged batch when they can, else one by one. A merged
- * run that fails, or whose outputs do not split by batch, is retried one by
- * one, so an error lands on the request that caused it.
- */
-async function handleRun(session: ort.InferenceSession, message: RunMessage): Promise<void> {
+async function runRequests(session: ort.InferenceSession, message: RunMessage): Promise<void> {
   const { requests } = message;
-  const results: (WireResult | undefined)[] = new Array(requests.length);
-  const transfer = new Set<ArrayBuffer>();
+  const results: WireResult[] = new Array(requests.length);
+  const transfer: ArrayBuffer[] = [];
   const host: { index: number; inputs: HostTensor[]; batchSize: number; request: WireRequest }[] = [];
-  requests.forEach((request, index) => {
+  for (let index = 0; index < requests.length; index++) {
+    const request = requests[index]!;
     try {
       host.push({ index, inputs: request.inputs.map(wireToHost), batchSize: request.batchSize, request });
     } catch (error) {
       results[index] = { ok: false, error: errorData(error, 'bad input', 'INVALID_ARG') };
     }
-  });
+  }
 
   let sessionRuns = 0;
   let pending = host;
@@ -114,25 +125,24 @@ async function handleRun(session: ort.InferenceSession, message: RunMessage): Pr
   }
   for (const entry of pending) {
     sessionRuns++;
-    results[entry.index] = await runOne(session, entry.inputs, entry.request, transfer);
+    try {
+      results[entry.index] = okResult(await runSession(session, entry.inputs, entry.request.outputs), transfer);
+    } catch (error) {
+      results[entry.index] = { ok: false, error: errorData(error, 'ONNX Runtime run failed') };
+    }
   }
-  post({ type: 'ran', id: message.id, results: results as WireResult[], sessionRuns }, transfer);
+  post(writeRanFrame(message.id, results, sessionRuns), transfer);
 }
 
 const session = await load();
 if (session) {
-  const inflight = new Set<Promise<void>>();
   port.on('message', (message: ToWorker) => {
-    if (message.type === 'run') {
-      const run = handleRun(session, message).catch((error: unknown) => {
-        const failure: WireResult = { ok: false, error: errorData(error, 'the ONNX Runtime worker failed') };
-        post({ type: 'ran', id: message.id, results: message.requests.map(() => failure), sessionRuns: 0 });
-      });
-      inflight.add(run);
-      void run.finally(() => inflight.delete(run));
+    if (Array.isArray(message)) {
+      void handleRun(session, readRunFrame(message));
     } else if (message.type === 'close') {
       // The main thread drains before closing; still, never release a session under a running request.
-      void Promise.allSettled([...inflight])
+      const drained = running === 0 ? Promise.resolve() : new Promise<void>((resolve) => (idle = resolve));
+      void drained
         .then(() => session.release())
         .finally(() => {
           post({ type: 'closed' });

@@ -70,15 +70,17 @@ export function ortToHost(name: string, tensor: ort.Tensor): HostTensor {
 }
 
 /** Host -> wire: strings are packed into one length-prefixed UTF-8 buffer. Adds transferable buffers to `transfer`. */
-export function hostToWire(host: HostTensor, transfer: Set<ArrayBuffer>): WireTensor {
+export function hostToWire(host: HostTensor, transfer: ArrayBuffer[]): WireTensor {
   let data: NumericArray;
   if (host.datatype === 'BYTES') {
     data = encodeBytesElements((host.data as readonly string[]).map((text) => utf8.encode(text)));
   } else {
     data = host.data as NumericArray;
   }
-  // Every buffer here is the worker's own (ORT's fresh outputs, or merged copies): transfer them all.
-  if (data.buffer instanceof ArrayBuffer && data.buffer.byteLength > 0) transfer.add(data.buffer);
+  // Every buffer here is the worker's own (ORT's fresh outputs, or merged copies): transfer them all,
+  // each once (the outputs split from a merged run share one).
+  const buffer = data.buffer;
+  if (buffer instanceof ArrayBuffer && buffer.byteLength > 0 && !transfer.includes(buffer)) transfer.push(buffer);
   return { name: host.name, datatype: host.datatype, shape: host.shape, data };
 }
 

@@ -15,8 +15,8 @@ import type { Worker } from 'node:worker_threads';
 import { NereidError } from '../../../sdk/errors.ts';
 import { startWorker } from '../../workers/start-worker.ts';
 import type { ModelFileSignature } from '../backend.ts';
-import type { FromWorker, RunMessage, WireRequest, WireResult, WorkerInit } from './onnx-protocol.ts';
-import { copyWireRequests } from './wire-tensors.ts';
+import type { FromWorker, RanMessage, WorkerInit } from './onnx-protocol.ts';
+import { copyFrameBuffers, readRanFrame, type Frame } from './run-frames.ts';
 
 /** The worker entry point; tests may substitute a wrapper around it. */
 export const ONNX_WORKER_URL = new URL('./onnx-worker.ts', import.meta.url);
@@ -28,13 +28,8 @@ export interface SessionWorkerOptions extends WorkerInit {
   readonly workerUrl?: URL;
 }
 
-export interface RunReply {
-  readonly results: WireResult[];
-  readonly sessionRuns: number;
-}
-
 interface Pending {
-  resolve(reply: RunReply): void;
+  resolve(reply: RanMessage): void;
   reject(error: NereidError): void;
 }
 
@@ -102,22 +97,23 @@ export class SessionWorker {
   }
 
   /**
-   * Runs `requests` on the worker. Buffers in `transfer` move to the worker.
-   * Rejects only when the worker cannot answer (closing, or gone).
+   * Runs the requests of a run frame (wire-tensors.ts) on the worker; its id
+   * is set here. Buffers in `transfer` move to the worker. Rejects only when
+   * the worker cannot answer (closing, or gone).
    */
-  run(requests: readonly WireRequest[], maxBatchSize: number, transfer: ReadonlySet<ArrayBuffer>): Promise<RunReply> {
+  run(frame: Frame, transfer: readonly ArrayBuffer[]): Promise<RanMessage> {
     if (this.#failure) return Promise.reject(NereidError.unavailable(`unavailable since an earlier failure: ${this.#failure.message}`));
     if (this.#closing || this.#exited) return Promise.reject(NereidError.unavailable('the ONNX Runtime worker is shut down'));
     const id = this.#nextId++;
-    const reply = new Promise<RunReply>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
-    const message: RunMessage = { type: 'run', id, requests, maxBatchSize };
+    frame[0] = id;
+    const reply = new Promise<RanMessage>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
     try {
-      this.#worker.postMessage(message, [...transfer]);
+      this.#worker.postMessage(frame, transfer);
     } catch {
       // Some buffer refused to move (Node marks e.g. its Buffer pool untransferable): send fresh copies instead.
       try {
-        const copies = new Set<ArrayBuffer>();
-        this.#worker.postMessage({ ...message, requests: copyWireRequests(requests, copies) }, [...copies]);
+        const copies = copyFrameBuffers(frame);
+        this.#worker.postMessage(copies.frame, copies.transfer);
       } catch (error) {
         this.#pending.get(id)!.reject(NereidError.from(error, 'could not send the request to the ONNX Runtime worker'));
         this.#pending.delete(id);
@@ -145,6 +141,13 @@ export class SessionWorker {
   }
 
   #receive(message: FromWorker): void {
+    if (Array.isArray(message)) {
+      const ran = readRanFrame(message);
+      const pending = this.#pending.get(ran.id);
+      this.#pending.delete(ran.id);
+      pending?.resolve(ran);
+      return;
+    }
     switch (message.type) {
       case 'loaded':
         this.#signature = message.signature;
@@ -157,12 +160,6 @@ export class SessionWorker {
         this.#closing = true;
         void this.#worker.terminate();
         break;
-      case 'ran': {
-        const pending = this.#pending.get(message.id);
-        this.#pending.delete(message.id);
-        pending?.resolve({ results: message.results, sessionRuns: message.sessionRuns });
-        break;
-      }
       case 'closed':
         this.#onClosed?.();
         break;

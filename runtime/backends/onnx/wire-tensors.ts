@@ -1,16 +1,17 @@
 /**
- * Main-thread side of tensor transport: sdk `Tensor` <-> `WireTensor`, and
- * which buffers may be transferred rather than copied.
+ * Main-thread side of tensor transport: sdk `Tensor`s -> a run frame
+ * (run-frames.ts) with the buffers it transfers, and wire outputs -> `Tensor`.
  *
  * Rule for inputs: a typed array is transferred (zero-copy, and the caller's
  * ArrayBuffer becomes detached) only when it spans the whole of a plain,
- * non-shared ArrayBuffer: then the buffer belongs to that tensor alone. A
- * view into something bigger (a Buffer pool slab, an HTTP body holding
- * several inputs) is copied into a fresh exact-size buffer, which is then
- * transferred: one memcpy of exactly the tensor instead of structured clone
- * copying the whole underlying buffer. A SharedArrayBuffer is always copied
- * (ORT rejects SAB-backed tensors). BYTES elements are packed into one
- * length-prefixed buffer, which is transferred.
+ * non-shared ArrayBuffer: then the buffer belongs to that tensor alone. Any
+ * other numeric input (a view into something bigger: a Buffer pool slab, an
+ * HTTP body holding several inputs) is copied, exactly its own bytes, into one
+ * fresh buffer shared by all the copied inputs of the frame, which is then
+ * transferred: one allocation and one transfer per message however many inputs
+ * it carries (an HTTP request's inputs are all views of its body). A
+ * SharedArrayBuffer is always copied (ORT rejects SAB-backed tensors). BYTES
+ * elements are packed into one length-prefixed buffer each, which is transferred.
  *
  * Consequence for callers of `execute()`: once handed over, an input whose
  * buffer was transferred is unusable (byteLength 0). A caller that still
@@ -22,7 +23,8 @@ import { NereidError } from '../../../sdk/errors.ts';
 import { elementCount } from '../../../sdk/shape.ts';
 import { Tensor } from '../../../sdk/tensor.ts';
 import type { ExecRequest } from '../backend.ts';
-import type { WireRequest, WireTensor } from './onnx-protocol.ts';
+import type { WireTensor } from './onnx-protocol.ts';
+import { pushTensor, type Frame } from './run-frames.ts';
 
 /** True when `data` may be transferred: it spans the whole of a non-shared ArrayBuffer. */
 export function isWholeBuffer(data: ArrayBufferView): boolean {
@@ -30,57 +32,77 @@ export function isWholeBuffer(data: ArrayBufferView): boolean {
   return buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === buffer.byteLength && buffer.byteLength > 0;
 }
 
-/** An exact-size copy of `data` over a fresh ArrayBuffer (TypedArray#slice never returns a shared buffer). */
-export function copyArray<T extends NumericArray>(data: T): T {
-  return data.slice() as T;
+/** Copied inputs start at multiples of 8 bytes in the shared copy buffer, so that every typed array class can view its slot. */
+function slotSize(byteLength: number): number {
+  return Math.ceil(byteLength / 8) * 8;
 }
 
 /**
- * The wire form of one input. Adds the buffer it may transfer to `transfer`.
- * Throws INVALID_ARG when the data was already detached by an earlier transfer.
+ * Checks that `request` can be sent and returns how many bytes its copied
+ * inputs take in the frame's copy buffer. Throws INVALID_ARG when an input's
+ * data was detached by an earlier transfer.
  */
-export function toWireTensor(tensor: Tensor, transfer: Set<ArrayBuffer>): WireTensor {
-  const { name, datatype, shape } = tensor;
-  if (datatype === 'BYTES') {
-    const packed = encodeBytesElements(tensor.data as Uint8Array[]);
-    if (packed.byteLength > 0) transfer.add(packed.buffer as ArrayBuffer);
-    return { name, datatype, shape, data: packed };
+export function copyBytesOf(request: ExecRequest): number {
+  let bytes = 0;
+  for (const tensor of request.inputs) {
+    if (tensor.datatype === 'BYTES') continue;
+    const data = tensor.data as NumericArray;
+    if (data.length !== elementCount(tensor.shape)) {
+      // A typed array over a detached buffer reads as empty.
+      throw NereidError.invalidArg(
+        `input '${tensor.name}': its data was detached (handed to another execute earlier); copy a tensor before reusing it`,
+      );
+    }
+    if (!isWholeBuffer(data)) bytes += slotSize(data.byteLength);
   }
-  const data = tensor.data as NumericArray;
-  if (data.length !== elementCount(shape)) {
-    // A typed array over a detached buffer reads as empty.
-    throw NereidError.invalidArg(
-      `input '${name}': its data was detached (handed to another execute earlier); copy a tensor before reusing it`,
-    );
-  }
-  const owned = isWholeBuffer(data) ? data : copyArray(data);
-  if (owned.byteLength > 0) transfer.add(owned.buffer as ArrayBuffer);
-  return { name, datatype, shape, data: owned };
+  return bytes;
 }
 
-/** The wire form of one request; its transferable buffers are added to `transfer`. */
-export function toWireRequest(request: ExecRequest, transfer: Set<ArrayBuffer>): WireRequest {
-  return {
-    inputs: request.inputs.map((tensor) => toWireTensor(tensor, transfer)),
-    outputs: [...request.outputs],
-    batchSize: request.batchSize,
-  };
+/** A run frame and the buffers that move with it. */
+export interface OutgoingRun {
+  /** Its id (first item) is left 0 for the SessionWorker to set. */
+  readonly frame: Frame;
+  readonly transfer: ArrayBuffer[];
 }
 
 /**
- * A copy of `requests` whose numeric buffers are all fresh, for a retry after
- * postMessage refused to transfer one of the originals (Node marks some
- * buffers untransferable, e.g. its Buffer pool).
+ * The run frame for `requests`, each of which passed `copyBytesOf`;
+ * `copyBytes` is the sum of what it returned for them.
  */
-export function copyWireRequests(requests: readonly WireRequest[], transfer: Set<ArrayBuffer>): WireRequest[] {
-  return requests.map((request) => ({
-    ...request,
-    inputs: request.inputs.map((tensor) => {
-      const data = copyArray(tensor.data);
-      if (data.byteLength > 0) transfer.add(data.buffer as ArrayBuffer);
-      return { ...tensor, data };
-    }),
-  }));
+export function encodeRunFrame(requests: readonly ExecRequest[], maxBatchSize: number, copyBytes: number): OutgoingRun {
+  const transfer: ArrayBuffer[] = [];
+  const copies = copyBytes > 0 ? new ArrayBuffer(copyBytes) : undefined;
+  if (copies) transfer.push(copies);
+  let offset = 0;
+  const frame: Frame = [0, maxBatchSize, requests.length];
+  for (const request of requests) {
+    frame.push(request.batchSize, request.inputs.length);
+    for (const tensor of request.inputs) {
+      let data: NumericArray;
+      if (tensor.datatype === 'BYTES') {
+        data = encodeBytesElements(tensor.data as Uint8Array[]);
+        if (data.byteLength > 0) transfer.push(data.buffer as ArrayBuffer);
+      } else {
+        const source = tensor.data as NumericArray;
+        const ArrayType = DATATYPES[tensor.datatype].arrayType!;
+        if (isWholeBuffer(source)) {
+          data = source;
+          // The same whole buffer may back two inputs; postMessage refuses a buffer listed twice.
+          if (!transfer.includes(source.buffer as ArrayBuffer)) transfer.push(source.buffer as ArrayBuffer);
+        } else if (source.byteLength === 0) {
+          data = new ArrayType(0);
+        } else {
+          data = new ArrayType(copies!, offset, source.length);
+          (data as Uint8Array).set(source as Uint8Array);
+          offset += slotSize(source.byteLength);
+        }
+      }
+      pushTensor(frame, tensor.name, tensor.datatype, tensor.shape, data);
+    }
+    frame.push(request.outputs.length);
+    for (const output of request.outputs) frame.push(output);
+  }
+  return { frame, transfer };
 }
 
 /**

@@ -10,6 +10,7 @@
  */
 import { BroadcastChannel, parentPort, threadId } from 'node:worker_threads';
 import type { ToWorker } from '../../../runtime/backends/onnx/onnx-protocol.ts';
+import { readRunFrame } from '../../../runtime/backends/onnx/run-frames.ts';
 import { CRASH_INPUT, CRASH_VALUE, TEST_CHANNEL } from './onnx-test-worker-signals.ts';
 
 const channel = new BroadcastChannel(TEST_CHANNEL);
@@ -19,7 +20,7 @@ channel.close();
 parentPort!.on('message', (message: ToWorker) => {
   const crashes = (input: { name: string; datatype: string; data: ArrayLike<unknown> }) =>
     input.name === CRASH_INPUT || (input.datatype === 'FP32' && input.data[0] === CRASH_VALUE);
-  if (message.type === 'run' && message.requests.some((request) => request.inputs.some(crashes))) {
+  if (Array.isArray(message) && readRunFrame(message).requests.some((request) => request.inputs.some(crashes))) {
     process.exit(70);
   }
 });
