@@ -191,3 +191,22 @@ describe('TypeScript model failures', () => {
       .toBe(false);
   });
 });
+
+describe('BLS cycles', () => {
+  it('a single-instance model calling itself fails with a clear error instead of hanging', async () => {
+    await writeScriptModel(repo, 'selfish', {
+      config: fp32Config('selfish', 'parameters { key: "execute_timeout_ms" value: { string_value: "500" } }'),
+      source: `
+        import { InferenceRequest, InferenceResponse, type InferenceRequest as Request } from 'nereid/model';
+        export async function execute(requests: Request[]) {
+          return Promise.all(requests.map(async (request) => {
+            const inner = await new InferenceRequest({ model: 'selfish', inputs: request.inputs }).exec();
+            return new InferenceResponse({ outputs: inner.outputs, error: inner.error });
+          }));
+        }`,
+    });
+    const s = await start();
+    const error = await errorOf(s.infer({ model: 'selfish', inputs: fp32([1]) }));
+    expect(error.message).toMatch(/model 'selfish' instance 'selfish_0_0' failed: execute did not finish within execute_timeout_ms \(500 ms\)/);
+  });
+});
