@@ -7,7 +7,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpFrontend } from '../../runtime/http/http-frontend.ts';
 import { createServer, type Server } from '../../runtime/server/create-server.ts';
-import { NereidError } from '../../sdk/errors.ts';
 import type { InferRequest } from '../../sdk/inference.ts';
 import { Tensor } from '../../sdk/tensor.ts';
 import { createTempRepository, removeTempRepository } from '../support/onnx-fixtures.ts';
@@ -26,6 +25,7 @@ import {
   type Classified,
   type Preprocessing,
 } from './support.ts';
+import { errorOf } from '../support/rejection.ts';
 
 let repo: string;
 let server: Server;
@@ -54,15 +54,6 @@ afterAll(async () => {
   await removeTempRepository(repo);
 });
 
-async function errorOf(promise: Promise<unknown>): Promise<NereidError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof NereidError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 async function classify(request: Omit<InferRequest, 'model'>, model = MODEL): Promise<Classified[]> {
   return classified(await server.infer({ model, ...request }));

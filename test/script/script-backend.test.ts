@@ -2,11 +2,11 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from '../../runtime/server/create-server.ts';
-import { NereidError } from '../../sdk/errors.ts';
 import { Tensor } from '../../sdk/tensor.ts';
 import { addSubModel, createTempRepository, identityModel, removeTempRepository, writeFixture } from '../support/onnx-fixtures.ts';
 import { addSubInputs, memoryLogger } from '../server/support.ts';
 import { fp32Config, writeScriptModel } from './support.ts';
+import { errorOf } from '../support/rejection.ts';
 
 let repo: string;
 let server: Server | undefined;
@@ -27,15 +27,6 @@ async function start(): Promise<Server> {
   return server;
 }
 
-async function errorOf(promise: Promise<unknown>): Promise<NereidError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof NereidError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 const fp32 = (values: number[]) => [new Tensor('INPUT0', 'FP32', [1, values.length], new Float32Array(values))];
 const reasonOf = async (s: Server, name: string) => (await s.repositoryIndex()).find((entry) => entry.name === name)?.reason ?? '';

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from '../../runtime/server/create-server.ts';
 import { ModelState } from '../../runtime/server/server-api.ts';
-import { NereidError } from '../../sdk/errors.ts';
 import { Tensor } from '../../sdk/tensor.ts';
 import { addSubModel, createTempRepository, identityModel, removeTempRepository, slowModel, writeFixture, writeModel } from '../support/onnx-fixtures.ts';
 import { addSubInputs, memoryLogger } from './support.ts';
+import { errorOf } from '../support/rejection.ts';
 
 let repo: string;
 let server: Server | undefined;
@@ -25,15 +25,6 @@ async function start(options: Partial<Parameters<typeof createServer>[0]> = {}):
   return server;
 }
 
-async function errorOf(promise: Promise<unknown>): Promise<NereidError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof NereidError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('server with ONNX models', () => {
   it('runs the add/sub model and echoes the request id', async () => {

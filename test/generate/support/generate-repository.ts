@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Server } from '../../../runtime/server/create-server.ts';
 import type { Parameters } from '../../../sdk/inference.ts';
-import { NereidError } from '../../../sdk/errors.ts';
 import { Tensor } from '../../../sdk/tensor.ts';
 import { createTempRepository } from '../../support/onnx-fixtures.ts';
 import { argmax } from './reference-decoder.ts';
+export { errorOf } from '../../support/rejection.ts';
 
 const MODELS_DIR = fileURLToPath(new URL('../../../models/', import.meta.url));
 
@@ -58,13 +58,3 @@ export async function referenceGreedy(server: Server, prompt: readonly number[],
   return generated;
 }
 
-/** The NereidError `promise` rejects with. */
-export async function errorOf(promise: Promise<unknown>): Promise<NereidError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof NereidError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
