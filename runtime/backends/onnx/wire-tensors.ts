@@ -22,15 +22,10 @@ import { decodeBytesElements, encodeBytesElements } from '../../../sdk/codec/byt
 import { NereidError } from '../../../sdk/errors.ts';
 import { elementCount } from '../../../sdk/shape.ts';
 import { Tensor } from '../../../sdk/tensor.ts';
+import { isWholeBuffer } from '../../memory/whole-buffer.ts';
 import type { ExecRequest } from '../backend.ts';
 import type { WireTensor } from './onnx-protocol.ts';
 import { pushTensor, type Frame } from './run-frames.ts';
-
-/** True when `data` may be transferred: it spans the whole of a non-shared ArrayBuffer. */
-export function isWholeBuffer(data: ArrayBufferView): boolean {
-  const buffer = data.buffer;
-  return buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === buffer.byteLength && buffer.byteLength > 0;
-}
 
 /** Copied inputs start at multiples of 8 bytes in the shared copy buffer, so that every typed array class can view its slot. */
 function slotSize(byteLength: number): number {

@@ -17,18 +17,28 @@ import type { Logger } from '../../logging/logger.ts';
 import type { Backend, BackendLoadContext, InstanceSpec } from '../backend.ts';
 import { loadBundle } from './load-bundle.ts';
 import { IsolateSandbox } from './isolate-sandbox.ts';
-import { ScriptInstance } from './script-instance.ts';
+import { ScriptInstance, type LoadedBundle } from './script-instance.ts';
 import { scriptOptions } from './script-options.ts';
 
 export class ScriptBackend implements Backend {
   readonly name = 'typescript';
   readonly platforms: readonly string[] = [];
   readonly defaultModelFilename = 'model.ts';
+  /**
+   * One bundle per loaded version: all its instances, and any replacement of
+   * a failed one, run the code that was loaded, even if model.ts has changed
+   * on disk since (poll mode reloads the whole version for that).
+   */
+  readonly #bundles = new WeakMap<BackendLoadContext, Promise<LoadedBundle>>();
 
   async createInstance(context: BackendLoadContext, spec: InstanceSpec): Promise<ScriptInstance> {
     const options = scriptOptions(context.config);
-    const bundle = await loadBundle(context.modelPath, context.modelDir, context.modelName);
-    return ScriptInstance.create(context, spec, bundle, options);
+    let bundle = this.#bundles.get(context);
+    if (!bundle) {
+      bundle = loadBundle(context.modelPath, context.modelDir, context.modelName);
+      this.#bundles.set(context, bundle);
+    }
+    return ScriptInstance.create(context, spec, await bundle, options);
   }
 
   async completeConfig(config: ModelConfig, modelPath: string, context: { modelDir: string; log: Logger }): Promise<ModelConfig> {

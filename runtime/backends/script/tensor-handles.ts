@@ -12,6 +12,7 @@
  */
 import ivm from 'isolated-vm';
 import { NereidError } from '../../../sdk/errors.ts';
+import { isWholeBuffer } from '../../memory/whole-buffer.ts';
 import type { TensorDescriptor } from '../../../sdk/model/isolate-protocol.ts';
 import { Tensor } from '../../../sdk/tensor.ts';
 import type { DataArray, DataType, NumericArray } from '../../../sdk/datatypes.ts';
@@ -64,8 +65,7 @@ export class TensorHandles {
     this.#tensors.delete(handle);
     if (tensor.datatype === 'BYTES') return tensor.data as Uint8Array[];
     const data = tensor.data as NumericArray;
-    const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && !(data.buffer instanceof SharedArrayBuffer);
-    const view = whole ? data : data.slice();
+    const view = isWholeBuffer(data) ? data : data.slice();
     return new ivm.ExternalCopy(view, { transferOut: true }).copyInto({ transferIn: true }) as ivm.Copy<ArrayBufferView>;
   }
 
