@@ -14,22 +14,38 @@
  * ```
  */
 import { NereidError } from '../errors.ts';
-import { HOST_GLOBAL, type HostBridge } from './isolate-protocol.ts';
+import { HOST_GLOBAL, type EntryWire, type HostBridge, type HostWire, type IsolateEntry } from './isolate-protocol.ts';
+import { adaptHostWire, isHostWire, type AdaptedWire } from './isolate-wire.ts';
 
 let bound: HostBridge | undefined;
+let entryWire: AdaptedWire['entryWire'] | undefined;
 
-/** Removes `globalThis.__nereidHost` and returns it (undefined when it is not there). */
+/**
+ * Removes `globalThis.__nereidHost` and returns it as a HostBridge (undefined
+ * when it is not there). The server's global speaks frames and is adapted
+ * (isolate-wire.ts); a plain HostBridge (a test's fake host) is used as is.
+ */
 export function takeHostGlobal(): HostBridge | undefined {
   const global = globalThis as Record<string, unknown>;
-  const host = global[HOST_GLOBAL] as HostBridge | undefined;
+  const host = global[HOST_GLOBAL] as HostBridge | HostWire | undefined;
   if (host === undefined) return undefined;
   if (!Reflect.deleteProperty(global, HOST_GLOBAL)) {
     throw new Error(`nereid: the host must install ${HOST_GLOBAL} as a configurable property, so the bundle can remove it`);
+  }
+  if (isHostWire(host)) {
+    const adapted = adaptHostWire(host);
+    entryWire = adapted.entryWire;
+    return adapted.bridge;
   }
   if (typeof host !== 'object' || host === null || typeof host.settle !== 'function') {
     throw new Error(`nereid: ${HOST_GLOBAL} is not a host bridge`);
   }
   return host;
+}
+
+/** What to install as the entry global for `entry`: its frame-speaking form when the host global spoke frames. */
+export function entryGlobal(entry: IsolateEntry): IsolateEntry | EntryWire {
+  return entryWire === undefined ? entry : entryWire(entry);
 }
 
 /** Makes `host` the bridge every sdk call goes to. */

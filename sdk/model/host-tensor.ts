@@ -42,12 +42,11 @@ interface Payload {
 const payloads = new WeakMap<Tensor, Payload>();
 
 /**
- * `raw` as the storage array of `datatype`, checked against `shape` by the
- * Tensor constructor. A TypedArray of the right type is used as is; other
- * byte views are read as little-endian wire bytes (BYTES: length-prefixed).
+ * A Tensor over `raw`, checked against `shape` by the Tensor constructor. A
+ * TypedArray of the right type is used as is; other byte views are read as
+ * little-endian wire bytes (BYTES: length-prefixed).
  */
-export function toDataArray(name: string, datatype: DataType, shape: readonly number[], raw: RawTensorData): DataArray {
-  let data: unknown = raw;
+export function tensorFromRaw(name: string, datatype: DataType, shape: readonly number[], raw: RawTensorData): Tensor {
   const info = DATATYPES[datatype];
   const ArrayType = info?.arrayType;
   const isOwnType = datatype === 'BYTES' ? Array.isArray(raw) : ArrayType !== undefined && raw instanceof ArrayType;
@@ -57,9 +56,9 @@ export function toDataArray(name: string, datatype: DataType, shape: readonly nu
       : raw instanceof ArrayBuffer
         ? new Uint8Array(raw)
         : undefined;
-    if (bytes !== undefined) data = Tensor.fromBytes(name, datatype, shape, bytes).data;
+    if (bytes !== undefined) return Tensor.fromBytes(name, datatype, shape, bytes);
   }
-  return new Tensor(name, datatype, shape, data as DataArray).data;
+  return new Tensor(name, datatype, shape, raw as DataArray);
 }
 
 function load(tensor: Tensor, payload: Payload): DataArray {
@@ -74,7 +73,7 @@ function load(tensor: Tensor, payload: Payload): DataArray {
           : `tensor '${tensor.name}': could not fetch its data from the server`;
       throw NereidError.from(error, why);
     }
-    payload.data = toDataArray(tensor.name, tensor.datatype, tensor.shape, raw);
+    payload.data = tensorFromRaw(tensor.name, tensor.datatype, tensor.shape, raw).data;
   }
   // From now on `data` is a plain property, as on any Tensor.
   Object.defineProperty(tensor, 'data', { value: payload.data, enumerable: true, writable: false, configurable: false });

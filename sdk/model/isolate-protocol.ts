@@ -133,6 +133,27 @@ export interface IsolateEntry {
   fireTimer(timerId: number): void;
 }
 
+/**
+ * The host global as the server installs it: HostBridge's callbacks, except
+ * that `infer` and `settle` take flat frames (frame-buffer.ts), plus the two
+ * shared buffers the frames are written into. The prelude adapts it into a
+ * HostBridge (isolate-wire.ts), so the sdk works with descriptors.
+ */
+export interface HostWire extends Omit<HostBridge, 'infer' | 'settle'> {
+  inferFrame(callId: number, strings: string, overflow?: ArrayBuffer): void;
+  settleFrame(callId: number, strings: string, overflow?: ArrayBuffer): void;
+  /** Frames from the host into the isolate. */
+  readonly toIsolate: SharedArrayBuffer;
+  /** Frames from the isolate to the host. */
+  readonly toHost: SharedArrayBuffer;
+}
+
+/** The entry global as installed for a HostWire: `execute` and `resume` take flat frames. */
+export interface EntryWire extends Omit<IsolateEntry, 'execute' | 'resume'> {
+  executeFrame(callId: number, strings: string, overflow?: ArrayBuffer): void;
+  resumeFrame(callId: number, strings: string, overflow?: ArrayBuffer): void;
+}
+
 /** Names of the two globals. */
 export const HOST_GLOBAL = '__nereidHost';
 export const ENTRY_GLOBAL = '__nereidModel';

@@ -37,7 +37,7 @@ import type { ModelConfig } from '../model-config.ts';
 import { resumeInference } from './bls.ts';
 import { modelLabel, responseDescriptors } from './execute-result.ts';
 import { failure } from './failure.ts';
-import { bindHost, takeHostGlobal } from './host-slot.ts';
+import { bindHost, entryGlobal, takeHostGlobal } from './host-slot.ts';
 import type { RawTensorData } from './host-tensor.ts';
 import { receivedRequest, type InferenceRequest } from './inference-request.ts';
 import { ENTRY_GLOBAL, HOST_GLOBAL, type HostBridge, type IsolateEntry, type SettleResult } from './isolate-protocol.ts';
@@ -146,6 +146,6 @@ export function serveModel(module: ModelModule, prelude: Prelude = currentPrelud
     };
   }
   Object.freeze(entry);
-  Object.defineProperty(globalThis, ENTRY_GLOBAL, { value: entry, writable: false, configurable: true, enumerable: false });
+  Object.defineProperty(globalThis, ENTRY_GLOBAL, { value: Object.freeze(entryGlobal(entry)), writable: false, configurable: true, enumerable: false });
   return entry;
 }

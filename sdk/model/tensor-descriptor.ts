@@ -12,8 +12,8 @@
  * ```
  */
 import { NereidError } from '../errors.ts';
-import { Tensor } from '../tensor.ts';
-import { hostTensor, sendHandle, toDataArray, type RawTensorData } from './host-tensor.ts';
+import type { Tensor } from '../tensor.ts';
+import { hostTensor, sendHandle, tensorFromRaw, type RawTensorData } from './host-tensor.ts';
 import type { TensorDescriptor } from './isolate-protocol.ts';
 
 /** The Tensor a descriptor from the host describes; `take` fetches handle payloads. */
@@ -23,7 +23,7 @@ export function tensorFromDescriptor(descriptor: TensorDescriptor, take: (handle
     throw NereidError.internal(`tensor '${name}': a tensor descriptor needs exactly one of data and handle`);
   }
   if (handle !== undefined) return hostTensor(name, datatype, shape, handle, take);
-  return new Tensor(name, datatype, shape, toDataArray(name, datatype, shape, data!));
+  return tensorFromRaw(name, datatype, shape, data!);
 }
 
 /** The descriptor `tensor` travels to the host as. */

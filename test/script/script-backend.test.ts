@@ -68,6 +68,32 @@ describe('TypeScript models', () => {
     expect(log.lines.some((line) => line.includes('[double:1]') && line.includes('doubling 1x3'))).toBe(true);
   });
 
+  it('moves tensors larger than the shared frame buffer both ways: built in the script, sent through BLS, returned', async () => {
+    await writeFixture(repo, 'identity', identityModel('FP32', { batch: true, dims: [-1] }));
+    await writeScriptModel(repo, 'grow', {
+      source: `
+        import { InferenceRequest, InferenceResponse, Tensor, type InferenceRequest as Request } from 'nereid/model';
+        export async function execute(requests: Request[]) {
+          return Promise.all(requests.map(async (request) => {
+            const input = request.requireInput('INPUT0').data as Float32Array;
+            // 3 MiB built inside the isolate: more than the 1 MiB frame buffer.
+            const big = new Float32Array(3 * 262144).map((_, i) => input[i % input.length]! + i);
+            const echoed = await new InferenceRequest({ model: 'identity', inputs: [new Tensor('INPUT0', 'FP32', [1, big.length], big)] }).exec();
+            const back = echoed.requireOutput('OUTPUT0').data as Float32Array;
+            const out = new Float32Array(back.length + 1);
+            out.set(back);
+            out[back.length] = -1;
+            return new InferenceResponse({ outputs: [new Tensor('OUTPUT0', 'FP32', [1, out.length], out)] });
+          }));
+        }`,
+    });
+    const s = await start();
+    const response = await s.infer({ model: 'grow', inputs: fp32([10, 20]) });
+    const out = response.outputs[0]!.data as Float32Array;
+    expect(out.length).toBe(3 * 262144 + 1);
+    expect([out[0], out[1], out[2], out[786431], out[786432]]).toEqual([10, 21, 12, 20 + 786431, -1]);
+  });
+
   it('returns a BLS error as the response error, naming the missing model', async () => {
     await writeScriptModel(repo, 'caller', {
       source: `

@@ -43,8 +43,10 @@ export interface LoadedBundle {
 }
 
 interface PendingCall {
+  readonly name: string;
   readonly resolve: (result: SettleResult) => void;
-  readonly timer: NodeJS.Timeout;
+  /** performance.now() past which the call has run too long. */
+  readonly deadline: number;
 }
 
 export class ScriptInstance implements BackendInstance {
@@ -60,6 +62,8 @@ export class ScriptInstance implements BackendInstance {
   readonly #timers = new Map<number, NodeJS.Timeout>();
   readonly #failureListeners = new Set<(error: ErrorData) => void>();
   #sandbox: IsolateSandbox | undefined;
+  /** One timer for every call's time limit (not one per call): armed for the oldest call's deadline. */
+  #deadlineTimer: NodeJS.Timeout | undefined;
   #nextCallId = 1;
   #executing = 0;
   #failure: ErrorData | undefined;
@@ -94,7 +98,7 @@ export class ScriptInstance implements BackendInstance {
         modelInstanceDeviceId: spec.deviceId,
         modelRepository: context.modelDir,
       };
-      const result = await instance.#call('initialize', [args]);
+      const result = await instance.#call('initialize', (sandbox, callId) => sandbox.enter('initialize', [callId, args]));
       if (!result.ok) throw instance.#scriptError(result, 'initialize failed');
       return instance;
     } catch (error) {
@@ -116,7 +120,7 @@ export class ScriptInstance implements BackendInstance {
     this.#executing++;
     try {
       const descriptors = requests.map((request) => this.#describeRequest(request));
-      const result = await this.#call('execute', [descriptors]);
+      const result = await this.#call('execute', (sandbox, callId) => sandbox.execute(callId, descriptors));
       if (!result.ok) {
         const error = this.#scriptError(result, 'execute failed');
         return requests.map(() => this.#fail(error));
@@ -133,30 +137,39 @@ export class ScriptInstance implements BackendInstance {
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     if (!this.#failure && this.#sandbox) {
-      const result = await this.#call('finalize', []).catch((error: unknown) => ({ ok: false as const, error: NereidError.from(error).toData() }));
+      const result = await this.#call('finalize', (sandbox, callId) => sandbox.enter('finalize', [callId])).catch((error: unknown) => ({ ok: false as const, error: NereidError.from(error).toData() }));
       if (!result.ok) this.#log.error(`${this.#prefix}: finalize failed: ${result.error.message}`);
     }
     this.#disposed = true;
     this.#teardown();
   }
 
-  /** Calls an entry and waits for the script to settle it, within the execute time limit. */
-  #call(name: 'initialize' | 'execute' | 'finalize', args: unknown[]): Promise<SettleResult> {
+  /** Calls an entry (`enter` makes the call) and waits for the script to settle it, within the execute time limit. */
+  #call(name: 'initialize' | 'execute' | 'finalize', enter: (sandbox: IsolateSandbox, callId: number) => EntryFailure | undefined): Promise<SettleResult> {
     const callId = this.#nextCallId++;
     return new Promise<SettleResult>((resolve) => {
-      const timer = setTimeout(() => {
-        this.#kill(`${name} did not finish within execute_timeout_ms (${this.#options.executeTimeoutMs} ms)`);
-      }, this.#options.executeTimeoutMs);
-      this.#calls.set(callId, { resolve, timer });
-      this.#enter(name, [callId, ...args]);
+      this.#calls.set(callId, { name, resolve, deadline: performance.now() + this.#options.executeTimeoutMs });
+      this.#deadlineTimer ??= setTimeout(() => this.#checkDeadlines(), this.#options.executeTimeoutMs);
+      this.#enter((sandbox) => enter(sandbox, callId));
     });
   }
 
-  /** Enters the isolate; a fatal failure kills the instance, a script error is logged. */
-  #enter(name: Parameters<IsolateSandbox['enter']>[0], args: unknown[]): void {
+  /** Kills the instance if its oldest call is past its deadline, else waits for that deadline. */
+  #checkDeadlines(): void {
+    this.#deadlineTimer = undefined;
+    // Calls are kept in start order, and all have the same limit: the first is the oldest.
+    const oldest = this.#calls.values().next().value as PendingCall | undefined;
+    if (!oldest) return;
+    const left = oldest.deadline - performance.now();
+    if (left <= 0) this.#kill(`${oldest.name} did not finish within execute_timeout_ms (${this.#options.executeTimeoutMs} ms)`);
+    else this.#deadlineTimer = setTimeout(() => this.#checkDeadlines(), Math.ceil(left));
+  }
+
+  /** Enters the isolate through `call`; a fatal failure kills the instance, a script error is logged. */
+  #enter(call: (sandbox: IsolateSandbox) => EntryFailure | undefined): void {
     const sandbox = this.#sandbox;
     if (!sandbox || this.#failure) return;
-    const failure: EntryFailure | undefined = sandbox.enter(name, args);
+    const failure = call(sandbox);
     if (!failure) return;
     if (failure.fatal) this.#kill(failure.message);
     else this.#log.error(`${this.#prefix}: uncaught error in model code: ${this.#bundle.mapStack(failure.stack ?? failure.message)}`);
@@ -168,7 +181,6 @@ export class ScriptInstance implements BackendInstance {
     this.#failure = NereidError.internal(`${this.#prefix} failed: ${reason}`).toData();
     this.#log.error(this.#failure.message);
     for (const [callId, call] of this.#calls) {
-      clearTimeout(call.timer);
       call.resolve({ ok: false, error: this.#failure });
       this.#calls.delete(callId);
     }
@@ -179,7 +191,8 @@ export class ScriptInstance implements BackendInstance {
   #teardown(): void {
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
-    for (const call of this.#calls.values()) clearTimeout(call.timer);
+    clearTimeout(this.#deadlineTimer);
+    this.#deadlineTimer = undefined;
     this.#sandbox?.dispose();
     this.#handles.release();
   }
@@ -251,7 +264,7 @@ export class ScriptInstance implements BackendInstance {
     }
     started
       .catch((error: unknown): BlsResultDescriptor => ({ model: request.model, version: request.version, outputs: [], error: NereidError.from(error).toData() }))
-      .then((result) => this.#enter('resume', [callId, result]));
+      .then((result) => this.#enter((sandbox) => sandbox.resume(callId, result)));
   }
 
   #bridge(): HostBridge {
@@ -267,7 +280,7 @@ export class ScriptInstance implements BackendInstance {
       setTimer: (timerId: number, delayMs: number) => {
         const timer = setTimeout(() => {
           this.#timers.delete(timerId);
-          this.#enter('fireTimer', [timerId]);
+          this.#enter((sandbox) => sandbox.enter('fireTimer', [timerId]));
         }, Math.max(0, delayMs));
         this.#timers.set(timerId, timer);
       },
@@ -282,7 +295,6 @@ export class ScriptInstance implements BackendInstance {
         const call = this.#calls.get(callId);
         if (!call) return;
         this.#calls.delete(callId);
-        clearTimeout(call.timer);
         call.resolve(result);
       },
     };
