@@ -29,7 +29,8 @@ export interface InstanceSpec {
  * model.ts can call other models (BLS) through the same path as the network.
  */
 export interface ModelHost {
-  infer(request: InferRequest): Promise<InferResponse>;
+  /** `server.infer()` for a model's own requests; `callers` are the instances waiting for this one (ExecRequest.callers). */
+  infer(request: InferRequest, callers?: ReadonlySet<BackendInstance>): Promise<InferResponse>;
   isModelReady(name: string, version?: string): boolean;
 }
 
@@ -75,6 +76,12 @@ export interface ExecRequest {
   readonly outputs: readonly string[];
   /** Leading batch size (1..max_batch_size) when max_batch_size > 0, else 0. */
   readonly batchSize: number;
+  /**
+   * For a BLS request: the instances whose execute waits for it (its caller,
+   * that caller's callers, and so on). A scheduler refuses a request that
+   * only these could run, since it would never start (request-cycle.ts).
+   */
+  readonly callers?: ReadonlySet<BackendInstance>;
 }
 
 /** One result per request: the outputs, or an error for just that request. */

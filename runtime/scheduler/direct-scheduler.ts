@@ -12,6 +12,7 @@
  */
 import { NereidError } from '../../sdk/errors.ts';
 import type { BackendInstance, ExecRequest, ExecResult } from '../backends/backend.ts';
+import { requestCycleError } from './request-cycle.ts';
 import type { Scheduler } from './scheduler.ts';
 
 /** Requests one instance may hold at once: running plus waiting in its worker. */
@@ -56,6 +57,8 @@ export class DirectScheduler implements Scheduler {
     if (this.#draining) {
       return Promise.resolve({ ok: false, error: NereidError.unavailable(`${this.#label} is unloading`).toData() });
     }
+    const cycle = requestCycleError(this.#label, request, this.#slots);
+    if (cycle) return Promise.resolve({ ok: false, error: cycle });
     this.#inflight++;
     return new Promise<ExecResult>((resolve) => {
       const slot = this.#leastBusy();

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, normalize, resolve, sep } from 'node:path';
 import { NereidError } from '../../sdk/errors.ts';
 import type { InferRequest, InferResponse } from '../../sdk/inference.ts';
-import type { Backend, ModelHost } from '../backends/backend.ts';
+import type { Backend, BackendInstance, ModelHost } from '../backends/backend.ts';
 import { BackendRegistry } from '../backends/backend-registry.ts';
 import { OnnxBackend } from '../backends/onnx/onnx-backend.ts';
 import { ScriptBackend } from '../backends/script/script-backend.ts';
@@ -81,7 +81,7 @@ export class Server implements InferenceServer {
     // Models reach the server through `host` (BLS); it is bound once the server exists.
     let server: Server | undefined;
     const host: ModelHost = {
-      infer: (request) => server!.infer(request),
+      infer: (request, callers) => server!.infer(request, callers),
       isModelReady: (name, version) => server!.isModelReady(name, version),
     };
     const models = new ModelManager(roots, {
@@ -134,10 +134,11 @@ export class Server implements InferenceServer {
     return renderConfigJson(this.#models.resolve(name, version).config);
   }
 
-  infer(request: InferRequest): Promise<InferResponse> {
+  /** Runs one inference. `callers` is for BLS requests only: the model instances waiting for this one (see ExecRequest). */
+  infer(request: InferRequest, callers?: ReadonlySet<BackendInstance>): Promise<InferResponse> {
     try {
       if (request.parameters) rejectReservedParameters(request.parameters);
-      return this.#models.resolve(request.model, request.version).infer(request);
+      return this.#models.resolve(request.model, request.version).infer(request, callers);
     } catch (error) {
       return Promise.reject(error);
     }

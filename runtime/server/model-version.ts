@@ -80,8 +80,8 @@ export class ModelVersion {
     return this.#scheduler.inflightCount;
   }
 
-  async infer(request: InferRequest): Promise<InferResponse> {
-    const exec = this.#validator.validate(request);
+  async infer(request: InferRequest, callers?: ReadonlySet<BackendInstance>): Promise<InferResponse> {
+    const exec = this.#validator.validate(request, callers);
     const result = await this.#scheduler.enqueue(exec);
     if (!result.ok) throw NereidError.fromData(result.error);
     const outputs = this.#outputReshapes.size ? result.outputs.map((t) => this.#toProtocolShape(t, exec.batchSize)) : result.outputs;

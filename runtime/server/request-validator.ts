@@ -12,7 +12,7 @@ import type { InferRequest } from '../../sdk/inference.ts';
 import type { ModelConfig, ModelInput, ModelOutput } from '../../sdk/model-config.ts';
 import { elementCount, formatShape } from '../../sdk/shape.ts';
 import type { Tensor } from '../../sdk/tensor.ts';
-import type { ExecRequest } from '../backends/backend.ts';
+import type { BackendInstance, ExecRequest } from '../backends/backend.ts';
 
 interface CompiledInput {
   readonly name: string;
@@ -54,7 +54,7 @@ export class RequestValidator {
   }
 
   /** Validates `request` and returns what the instance should run. Throws INVALID_ARG naming what is wrong. */
-  validate(request: InferRequest): ExecRequest {
+  validate(request: InferRequest, callers?: ReadonlySet<BackendInstance>): ExecRequest {
     const model = this.#model;
     const seen = new Set<string>();
     let batchSize = 0;
@@ -105,7 +105,7 @@ export class RequestValidator {
         );
       }
     }
-    return { id: request.id, parameters: request.parameters, inputs, outputs: this.#requestedOutputs(request), batchSize };
+    return { id: request.id, parameters: request.parameters, inputs, outputs: this.#requestedOutputs(request), batchSize, callers };
   }
 
   #requestedOutputs(request: InferRequest): readonly string[] {

@@ -210,20 +210,47 @@ describe('TypeScript model failures', () => {
 });
 
 describe('BLS cycles', () => {
-  it('a single-instance model calling itself fails with a clear error instead of hanging', async () => {
-    await writeScriptModel(repo, 'selfish', {
-      config: fp32Config('selfish', 'parameters { key: "execute_timeout_ms" value: { string_value: "500" } }'),
-      source: `
-        import { InferenceRequest, InferenceResponse, type InferenceRequest as Request } from 'nereid/model';
-        export async function execute(requests: Request[]) {
-          return Promise.all(requests.map(async (request) => {
-            const inner = await new InferenceRequest({ model: 'selfish', inputs: request.inputs }).exec();
-            return new InferenceResponse({ outputs: inner.outputs, error: inner.error });
-          }));
-        }`,
+  /** A model.ts that calls `next` (with DEPTH - 1) while DEPTH > 0, else answers its input. */
+  const relay = (next: string) => `
+    import { InferenceRequest, InferenceResponse, Tensor, type InferenceRequest as Request } from 'nereid/model';
+    export async function execute(requests: Request[]) {
+      return Promise.all(requests.map(async (request) => {
+        const depth = Number(request.parameters.depth ?? 1);
+        if (depth <= 0) return new InferenceResponse({ outputs: [request.requireInput('INPUT0').rename('OUTPUT0')] });
+        const inner = await new InferenceRequest({ model: '${next}', inputs: request.inputs, parameters: { depth: depth - 1 } }).exec();
+        return new InferenceResponse({ outputs: inner.outputs, error: inner.error });
+      }));
+    }`;
+
+  it('refuses at once a BLS call that waits on itself: a single-instance model calling itself, and A -> B -> A', async () => {
+    // A long time limit: the refusal must not come from it.
+    const slow = 'parameters { key: "execute_timeout_ms" value: { string_value: "60000" } }';
+    await writeScriptModel(repo, 'selfish', { config: fp32Config('selfish', slow), source: relay('selfish') });
+    await writeScriptModel(repo, 'ping', { config: fp32Config('ping', slow), source: relay('pong') });
+    await writeScriptModel(repo, 'pong', { config: fp32Config('pong', slow), source: relay('ping') });
+    const s = await start();
+    const started = performance.now();
+    const self = await errorOf(s.infer({ model: 'selfish', inputs: fp32([1]), parameters: { depth: 1 } }));
+    expect(self.code).toBe('UNAVAILABLE');
+    expect(self.message).toMatch(/model 'selfish' version 1 cannot run this request: .*its only instance 'selfish_0_0' is already executing and waiting for this call/);
+    const cycle = await errorOf(s.infer({ model: 'ping', inputs: fp32([1]), parameters: { depth: 2 } }));
+    expect(cycle.message).toMatch(/model 'ping' version 1 cannot run this request: .*'ping_0_0'/);
+    expect(performance.now() - started).toBeLessThan(5_000);
+    // Nothing was lost: the instances still serve, and a chain that does not come back is fine.
+    const ok = await s.infer({ model: 'ping', inputs: fp32([4]), parameters: { depth: 1 } });
+    expect(Array.from(ok.outputs[0]!.data as Float32Array)).toEqual([4]);
+  });
+
+  it('lets a model call itself when another of its instances is free to answer', async () => {
+    await writeScriptModel(repo, 'pair', {
+      config: fp32Config('pair').replace('count: 1', 'count: 2'),
+      source: relay('pair'),
     });
     const s = await start();
-    const error = await errorOf(s.infer({ model: 'selfish', inputs: fp32([1]) }));
-    expect(error.message).toMatch(/model 'selfish' instance 'selfish_0_0' failed: execute did not finish within execute_timeout_ms \(500 ms\)/);
+    const response = await s.infer({ model: 'pair', inputs: fp32([7]), parameters: { depth: 1 } });
+    expect(Array.from(response.outputs[0]!.data as Float32Array)).toEqual([7]);
+    // Three deep needs three instances waiting at once: two are not enough, and that is refused rather than hung.
+    const error = await errorOf(s.infer({ model: 'pair', inputs: fp32([7]), parameters: { depth: 2 } }));
+    expect(error.message).toMatch(/all its instances \('pair_0_0', 'pair_0_1'\) are already executing/);
   });
 });

@@ -66,6 +66,8 @@ export class ScriptInstance implements BackendInstance {
   #deadlineTimer: NodeJS.Timeout | undefined;
   #nextCallId = 1;
   #executing = 0;
+  /** While an execute runs: this instance and every instance waiting for the requests it executes (ExecRequest.callers). */
+  #callers: Set<BackendInstance> | undefined;
   #failure: ErrorData | undefined;
   #disposed = false;
 
@@ -118,6 +120,8 @@ export class ScriptInstance implements BackendInstance {
       return requests.map(() => this.#fail(NereidError.unavailable(`${this.#prefix} is unavailable: ${reason}`)));
     }
     this.#executing++;
+    this.#callers = new Set<BackendInstance>([this]);
+    for (const request of requests) request.callers?.forEach((caller) => this.#callers!.add(caller));
     try {
       const descriptors = requests.map((request) => this.#describeRequest(request));
       const result = await this.#call('execute', (sandbox, callId) => sandbox.execute(callId, descriptors));
@@ -130,7 +134,10 @@ export class ScriptInstance implements BackendInstance {
     } catch (error) {
       return requests.map(() => this.#fail(error));
     } finally {
-      if (--this.#executing === 0) this.#handles.release();
+      if (--this.#executing === 0) {
+        this.#handles.release();
+        this.#callers = undefined;
+      }
     }
   }
 
@@ -245,13 +252,16 @@ export class ScriptInstance implements BackendInstance {
     let started: Promise<BlsResultDescriptor>;
     try {
       const inputs = request.inputs.map((descriptor) => this.#handles.resolve(descriptor, what));
-      const inference = this.#context.host.infer({
-        model: request.model,
-        version: request.version || undefined,
-        inputs,
-        outputs: request.requestedOutputs.map((name) => ({ name })),
-        parameters: request.parameters,
-      });
+      const inference = this.#context.host.infer(
+        {
+          model: request.model,
+          version: request.version || undefined,
+          inputs,
+          outputs: request.requestedOutputs.map((name) => ({ name })),
+          parameters: request.parameters,
+        },
+        this.#callers,
+      );
       const timed = request.timeoutMs > 0 ? withTimeout(inference, request.timeoutMs, what) : inference;
       started = timed.then((response) => ({
         model: response.model,
