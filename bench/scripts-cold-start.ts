@@ -72,7 +72,7 @@ function reportLoads(report: Report, section: string, label: string, timings: re
   const n = timings.length > 1 ? `median of ${timings.length}` : 'once';
   report.figure({ section, name: `${label}: loadModel -> READY`, value: m('loadMs'), unit: 'ms', note: n });
   report.figure({ section, name: `${label}:   bundling`, value: m('bundleMs'), unit: 'ms', note: label === 'cached' ? 'checking the cache: re-reading and hashing the inputs' : 'esbuild' });
-  report.figure({ section, name: `${label}:   creating isolates`, value: m('sandboxMs'), unit: 'ms', note: `${m('sandboxes')}: autoCompleteConfig's throwaway + the instance` });
+  report.figure({ section, name: `${label}:   creating isolates`, value: m('sandboxMs'), unit: 'ms', note: `${m('sandboxes')} (one per instance; one more when model.ts has autoCompleteConfig)` });
   report.figure({ section, name: `${label}:   the rest`, value: m('loadMs') - m('bundleMs') - m('sandboxMs'), unit: 'ms', note: 'config, fingerprint, initialize, scheduling' });
   report.figure({ section, name: `${label}: first infer after READY`, value: m('firstInferMs'), unit: 'ms' });
 }

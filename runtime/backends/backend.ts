@@ -85,7 +85,9 @@ export interface ExecRequest {
 }
 
 /** One result per request: the outputs, or an error for just that request. */
-export type ExecResult = { readonly ok: true; readonly outputs: Tensor[] } | { readonly ok: false; readonly error: ErrorData };
+export type ExecResult =
+  | { readonly ok: true; readonly outputs: Tensor[]; /** Response parameters the model set (model.ts). */ readonly parameters?: Readonly<Parameters> }
+  | { readonly ok: false; readonly error: ErrorData };
 
 export interface BackendInstance {
   readonly name: string;

@@ -87,6 +87,7 @@ export class ModelVersion {
     const outputs = this.#outputReshapes.size ? result.outputs.map((t) => this.#toProtocolShape(t, exec.batchSize)) : result.outputs;
     const response: InferResponse = { model: this.name, version: this.versionString, outputs };
     if (request.id !== undefined) response.id = request.id;
+    if (result.parameters !== undefined) response.parameters = result.parameters;
     return response;
   }
 

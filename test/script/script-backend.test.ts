@@ -58,13 +58,14 @@ describe('TypeScript models', () => {
             const factor = Number(request.parameters.factor ?? 2);
             log.info('doubling ' + input.shape.join('x'));
             const out = (input.data as Float32Array).map((v) => v * factor);
-            return new InferenceResponse({ outputs: [new Tensor('OUTPUT0', 'FP32', input.shape, out)] });
+            return new InferenceResponse({ outputs: [new Tensor('OUTPUT0', 'FP32', input.shape, out)], parameters: { factor, note: 'doubled', exact: true } });
           });
         }`,
     });
     const s = await start();
     const response = await s.infer({ model: 'double', inputs: fp32([1, 2, 3]), parameters: { factor: 3 } });
     expect(Array.from(response.outputs[0]!.data as Float32Array)).toEqual([3, 6, 9]);
+    expect(response.parameters).toEqual({ factor: 3, note: 'doubled', exact: true });
     expect(log.lines.some((line) => line.includes('[double:1]') && line.includes('doubling 1x3'))).toBe(true);
   });
 

@@ -8,5 +8,5 @@ import type { LoadedBundle } from './script-instance.ts';
 
 export async function loadBundle(modelFile: string, modelDir: string, modelName: string): Promise<LoadedBundle> {
   const bundle = await bundleModel({ modelFile, modelDir, modelName });
-  return { code: bundle.code, filename: bundle.sourceURL, mapStack: (stack) => mapStack(bundle, stack) };
+  return { code: bundle.code, filename: bundle.sourceURL, mayExportAutoComplete: bundle.mayExportAutoComplete, mapStack: (stack) => mapStack(bundle, stack) };
 }

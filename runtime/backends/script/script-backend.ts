@@ -7,7 +7,7 @@
  *
  * `autoCompleteConfig`, when model.ts exports it, runs in a throwaway isolate
  * before the config is validated, as Triton runs `auto_complete_config` in a
- * short-lived interpreter.
+ * short-lived interpreter (only when the model's files mention the hook).
  */
 import { NereidError } from '../../../sdk/errors.ts';
 import type { ModelConfig } from '../../../sdk/model-config.ts';
@@ -30,12 +30,20 @@ export class ScriptBackend implements Backend {
    * on disk since (poll mode reloads the whole version for that).
    */
   readonly #bundles = new WeakMap<BackendLoadContext, Promise<LoadedBundle>>();
+  /**
+   * The bundle `completeConfig` built, by model file, for the instances of
+   * the same load: they then run the code that completed their config, and
+   * the bundle cache is not checked (re-read and re-hashed) a second time.
+   */
+  readonly #completed = new Map<string, LoadedBundle>();
 
   async createInstance(context: BackendLoadContext, spec: InstanceSpec): Promise<ScriptInstance> {
     const options = scriptOptions(context.config);
     let bundle = this.#bundles.get(context);
     if (!bundle) {
-      bundle = loadBundle(context.modelPath, context.modelDir, context.modelName);
+      const completed = this.#completed.get(context.modelPath);
+      this.#completed.delete(context.modelPath);
+      bundle = completed ? Promise.resolve(completed) : loadBundle(context.modelPath, context.modelDir, context.modelName);
       this.#bundles.set(context, bundle);
     }
     return ScriptInstance.create(context, spec, await bundle, options);
@@ -44,6 +52,9 @@ export class ScriptBackend implements Backend {
   async completeConfig(config: ModelConfig, modelPath: string, context: { modelDir: string; log: Logger }): Promise<ModelConfig> {
     const name = config.name;
     const bundle = await loadBundle(modelPath, context.modelDir, name);
+    this.#completed.set(modelPath, bundle);
+    // No isolate just to learn that the model has no hook (~3 ms per load).
+    if (!bundle.mayExportAutoComplete) return config;
     const options = scriptOptions(config);
     let settled: SettleResult | undefined;
     const ignore = () => undefined;

@@ -39,6 +39,8 @@ import { TensorHandles } from './tensor-handles.ts';
 export interface LoadedBundle {
   readonly code: string;
   readonly filename: string;
+  /** False when the model cannot export `autoCompleteConfig` (ModelBundle.mayExportAutoComplete). */
+  readonly mayExportAutoComplete: boolean;
   mapStack(stack: string): string;
 }
 
@@ -231,7 +233,7 @@ export class ScriptInstance implements BackendInstance {
       if (!tensor) return this.#fail(NereidError.internal(`${this.#prefix}: execute's response has no output '${name}', which the request asked for`));
       outputs.push(tensor);
     }
-    return { ok: true, outputs };
+    return response.parameters === undefined ? { ok: true, outputs } : { ok: true, outputs, parameters: response.parameters };
   }
 
   #scriptError(result: Extract<SettleResult, { ok: false }>, what: string): NereidError {

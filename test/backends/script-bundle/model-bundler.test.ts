@@ -279,6 +279,33 @@ describe('refusals, each a load error at the import with what to do', () => {
     expect(isolateFor(bundle).call('run')).toBe('function');
   });
 
+  it('tells whether the model may export autoCompleteConfig: named in its own files or behind export *, not in packages', async () => {
+    const mayExport = async (name: string, files: Record<string, string | object>) =>
+      (await new ModelBundler().bundle(stubOptions(await repo.model(name, files)))).mayExportAutoComplete;
+    expect(await mayExport('no-hook', { '1/model.ts': 'export function execute() { return []; }\n' })).toBe(false);
+    expect(await mayExport('hook', { '1/model.ts': 'export function autoCompleteConfig(c: object) { return c; }\n' })).toBe(true);
+    expect(
+      await mayExport('hook-in-helper', {
+        '1/model.ts': "export { autoCompleteConfig } from './helper.ts';\n",
+        '1/helper.ts': 'export const autoCompleteConfig = (c: object) => c;\n',
+      }),
+    ).toBe(true);
+    expect(
+      await mayExport('star', {
+        '1/model.ts': "export * from 'hooks';\n",
+        'node_modules/hooks/package.json': { name: 'hooks', main: 'index.js' },
+        'node_modules/hooks/index.js': 'exports.autoCompleteConfig = (c) => c;\n',
+      }),
+    ).toBe(true);
+    expect(
+      await mayExport('package-only', {
+        '1/model.ts': "import { helper } from 'hooks';\nexport const run = helper;\n",
+        'node_modules/hooks/package.json': { name: 'hooks', main: 'index.js' },
+        'node_modules/hooks/index.js': 'exports.helper = 1; exports.autoCompleteConfig = (c) => c;\n',
+      }),
+    ).toBe(false);
+  });
+
   it('collects every error into one message, listing the first five', async () => {
     const imports = ['fs', 'os', 'net', 'tls', 'dns', 'http', 'zlib'];
     const { error } = await refusal('many', {

@@ -63,6 +63,12 @@ export interface ModelBundle {
   readonly inputs: readonly string[];
   /** esbuild's warnings (`file:line:col: text`), for the load log; e.g. `import.meta` is empty in an iife. */
   readonly warnings: readonly string[];
+  /**
+   * False when no file of the model's own mentions `autoCompleteConfig` (or
+   * has an `export *`), so the model cannot export the hook and the backend
+   * need not start an isolate to ask.
+   */
+  readonly mayExportAutoComplete: boolean;
 }
 
 export interface BundlerStats {
@@ -109,7 +115,18 @@ function combineHash(optionsKey: string, inputs: readonly string[], digestOf: (f
 }
 
 /** Records the digest of every file esbuild loads from disk, serving it the very bytes hashed. */
-function inputRecorderPlugin(digests: Map<string, string>): esbuild.Plugin {
+/** What the input recorder learns while esbuild loads the files. */
+interface RecordedInputs {
+  /** sha256 of every file loaded, by absolute path. */
+  readonly digests: Map<string, string>;
+  /** Whether a file of the model's own (not a package, not the sdk) could export `autoCompleteConfig`. */
+  autoCompleteHook: boolean;
+}
+
+// `export *` could re-export the hook from a package without naming it.
+const AUTO_COMPLETE_HOOK = /\bautoCompleteConfig\b|\bexport\s*\*/;
+
+function inputRecorderPlugin(paths: BundlePaths, recorded: RecordedInputs): esbuild.Plugin {
   return {
     name: 'nereid-input-recorder',
     setup(build) {
@@ -117,11 +134,18 @@ function inputRecorderPlugin(digests: Map<string, string>): esbuild.Plugin {
         const loader = LOADERS[path.extname(args.path)];
         if (loader === undefined) return undefined;
         const bytes = await readFile(args.path);
-        digests.set(args.path, sha256(bytes));
+        recorded.digests.set(args.path, sha256(bytes));
+        if (!recorded.autoCompleteHook && isModelOwnFile(paths, args.path) && AUTO_COMPLETE_HOOK.test(bytes.toString('utf8'))) {
+          recorded.autoCompleteHook = true;
+        }
         return { contents: bytes, loader };
       });
     },
   };
+}
+
+function isModelOwnFile(paths: BundlePaths, file: string): boolean {
+  return isInside(paths.modelDir, file) && !file.split(path.sep).includes('node_modules');
 }
 
 interface ResolvedOptions {
@@ -218,14 +242,14 @@ async function currentHash(optionsKey: string, inputs: readonly string[]): Promi
 }
 
 type EsbuildOutcome =
-  | { ok: true; result: esbuild.BuildResult<{ write: false; metafile: true }>; digests: Map<string, string> }
+  | { ok: true; result: esbuild.BuildResult<{ write: false; metafile: true }>; recorded: RecordedInputs }
   | { ok: false; errors: esbuild.Message[] };
 type EsbuildSuccess = Extract<EsbuildOutcome, { ok: true }>;
 
 /** One esbuild run; build errors come back as data, anything else (esbuild itself failing) is thrown. */
 async function runEsbuild(resolved: ResolvedOptions, scope: PolicyScope): Promise<EsbuildOutcome> {
   const { paths, modelFile } = resolved;
-  const digests = new Map<string, string>();
+  const recorded: RecordedInputs = { digests: new Map(), autoCompleteHook: false };
   try {
     const result = await esbuild.build({
       entryPoints: [`${ENTRY_NAMESPACE}:${ENTRY_PATH}`],
@@ -252,9 +276,9 @@ async function runEsbuild(resolved: ResolvedOptions, scope: PolicyScope): Promis
       sourcesContent: false,
       metafile: true,
       logLevel: 'silent',
-      plugins: [importPolicyPlugin(paths, modelFile, scope), inputRecorderPlugin(digests)],
+      plugins: [importPolicyPlugin(paths, modelFile, scope), inputRecorderPlugin(paths, recorded)],
     });
-    return { ok: true, result, digests };
+    return { ok: true, result, recorded };
   } catch (error) {
     const failure = error as Partial<esbuild.BuildFailure>;
     if (Array.isArray(failure.errors)) return { ok: false, errors: failure.errors };
@@ -289,7 +313,8 @@ async function build(resolved: ResolvedOptions): Promise<ModelBundle> {
     if (error instanceof NereidError) throw error;
     throw NereidError.internal(`model '${modelName}': bundling ${modelFileName} failed: ${(error as Error).message}`, error);
   }
-  const { result, digests } = outcome;
+  const { result, recorded } = outcome;
+  const { digests } = recorded;
 
   const codeFile = result.outputFiles.find((file) => file.path.endsWith('.js'));
   const mapFile = result.outputFiles.find((file) => file.path.endsWith('.js.map'));
@@ -332,6 +357,7 @@ async function build(resolved: ResolvedOptions): Promise<ModelBundle> {
     hash,
     inputs,
     warnings: result.warnings.map((message) => formatMessage(message, paths)),
+    mayExportAutoComplete: recorded.autoCompleteHook,
   };
 }
 
