@@ -85,9 +85,28 @@ export interface ExecRequest {
 }
 
 /** One result per request: the outputs, or an error for just that request. */
-export type ExecResult =
+export type ExecResult = (
   | { readonly ok: true; readonly outputs: Tensor[]; /** Response parameters the model set (model.ts). */ readonly parameters?: Readonly<Parameters> }
-  | { readonly ok: false; readonly error: ErrorData };
+  | { readonly ok: false; readonly error: ErrorData }
+) & {
+  /** Time the execution this request was part of spent in the backend (the same object for every request of a batch). */
+  readonly compute?: ComputeTiming;
+  /** Set by the scheduler: nanoseconds from enqueue until the request was handed to an instance. */
+  readonly queueNs?: number;
+  /** Set by the scheduler when it refused or dropped the request itself (queue full, queue timeout, unloading). */
+  readonly rejected?: boolean;
+};
+
+/**
+ * Time one execution (one batch) spent in a backend, in nanoseconds, split
+ * as Triton's statistics split it: preparing inputs, running the model, and
+ * extracting outputs.
+ */
+export interface ComputeTiming {
+  readonly inputNs: number;
+  readonly inferNs: number;
+  readonly outputNs: number;
+}
 
 export interface BackendInstance {
   readonly name: string;

@@ -12,6 +12,7 @@
  */
 import { NereidError } from '../../sdk/errors.ts';
 import type { BackendInstance, ExecRequest, ExecResult } from '../backends/backend.ts';
+import type { ModelStats } from '../stats/model-stats.ts';
 import { requestCycleError } from './request-cycle.ts';
 import type { Scheduler } from './scheduler.ts';
 
@@ -21,6 +22,8 @@ export const PIPELINE_DEPTH = 4;
 interface Pending {
   readonly request: ExecRequest;
   readonly resolve: (result: ExecResult) => void;
+  /** performance.now() at enqueue. */
+  readonly queuedAt: number;
 }
 
 interface Slot {
@@ -36,6 +39,7 @@ function depthOf(instance: BackendInstance): number {
 
 export class DirectScheduler implements Scheduler {
   readonly #label: string;
+  readonly #stats: ModelStats | undefined;
   readonly #slots: Slot[];
   readonly #queue: Pending[] = [];
   #inflight = 0;
@@ -43,9 +47,10 @@ export class DirectScheduler implements Scheduler {
   #drained: (() => void) | undefined;
 
   /** `label` names the model and version in error messages, e.g. `model 'simple' version 1`. */
-  constructor(label: string, instances: readonly BackendInstance[]) {
+  constructor(label: string, instances: readonly BackendInstance[], stats?: ModelStats) {
     if (instances.length === 0) throw NereidError.internal(`${label}: a scheduler needs at least one instance`);
     this.#label = label;
+    this.#stats = stats;
     this.#slots = instances.map((instance) => ({ instance, busy: 0, depth: depthOf(instance) }));
   }
 
@@ -55,15 +60,16 @@ export class DirectScheduler implements Scheduler {
 
   enqueue(request: ExecRequest): Promise<ExecResult> {
     if (this.#draining) {
-      return Promise.resolve({ ok: false, error: NereidError.unavailable(`${this.#label} is unloading`).toData() });
+      return Promise.resolve({ ok: false, error: NereidError.unavailable(`${this.#label} is unloading`).toData(), rejected: true });
     }
     const cycle = requestCycleError(this.#label, request, this.#slots);
     if (cycle) return Promise.resolve({ ok: false, error: cycle });
     this.#inflight++;
     return new Promise<ExecResult>((resolve) => {
+      const pending = { request, resolve, queuedAt: performance.now() };
       const slot = this.#leastBusy();
-      if (slot) this.#run(slot, { request, resolve });
-      else this.#queue.push({ request, resolve });
+      if (slot) this.#run(slot, pending);
+      else this.#queue.push(pending);
     });
   }
 
@@ -95,8 +101,13 @@ export class DirectScheduler implements Scheduler {
 
   #run(slot: Slot, pending: Pending): void {
     slot.busy++;
+    const queueNs = Math.round((performance.now() - pending.queuedAt) * 1e6);
     slot.instance.execute([pending.request]).then(
-      (results) => this.#finish(slot, pending, results[0] ?? this.#missingResult(slot.instance)),
+      (results) => {
+        const result = results[0] ?? this.#missingResult(slot.instance);
+        this.#stats?.recordExecution(Math.max(1, pending.request.batchSize), result.compute);
+        this.#finish(slot, pending, { ...result, queueNs });
+      },
       (error: unknown) =>
         this.#finish(slot, pending, { ok: false, error: NereidError.from(error, `${this.#label} instance '${slot.instance.name}'`).toData() }),
     );

@@ -10,9 +10,10 @@ import type { InferRequest, InferResponse } from '../../sdk/inference.ts';
 import type { ModelConfig, ModelInstanceGroup } from '../../sdk/model-config.ts';
 import { elementCount } from '../../sdk/shape.ts';
 import type { Tensor } from '../../sdk/tensor.ts';
-import type { Backend, BackendInstance, BackendLoadContext, InstanceSpec } from '../backends/backend.ts';
-import { DirectScheduler } from '../scheduler/direct-scheduler.ts';
+import type { Backend, BackendInstance, BackendLoadContext, ExecResult, InstanceSpec } from '../backends/backend.ts';
+import { createScheduler } from '../scheduler/create-scheduler.ts';
 import type { Scheduler } from '../scheduler/scheduler.ts';
+import { ModelStats, type FailureReason } from '../stats/model-stats.ts';
 import { RequestValidator, resolveReshape } from './request-validator.ts';
 
 /** The instances Triton would create for the config's instance groups: `count` per listed GPU, or `count` in total. */
@@ -36,6 +37,8 @@ export class ModelVersion {
   readonly version: number;
   readonly versionString: string;
   readonly config: ModelConfig;
+  /** Counts and durations for the statistics extension and the metrics. */
+  readonly stats: ModelStats;
   readonly #validator: RequestValidator;
   readonly #scheduler: Scheduler;
   readonly #backend: Backend;
@@ -55,7 +58,8 @@ export class ModelVersion {
     this.#context = context;
     this.#instances = instances;
     this.#validator = new RequestValidator(context.config);
-    this.#scheduler = new DirectScheduler(`model '${this.name}' version ${this.version}`, [...instances.keys()]);
+    this.stats = new ModelStats(this.name, this.version);
+    this.#scheduler = createScheduler(`model '${this.name}' version ${this.version}`, context.config, [...instances.keys()], this.stats);
     this.#outputReshapes = new Map((context.config.output ?? []).filter((o) => o.reshape).map((o) => [o.name, o.dims]));
     for (const instance of instances.keys()) this.#watch(instance);
   }
@@ -81,9 +85,20 @@ export class ModelVersion {
   }
 
   async infer(request: InferRequest, callers?: ReadonlySet<BackendInstance>): Promise<InferResponse> {
-    const exec = this.#validator.validate(request, callers);
+    const started = performance.now();
+    let exec;
+    try {
+      exec = this.#validator.validate(request, callers);
+    } catch (error) {
+      this.stats.recordFailure(nanosSince(started), 'OTHER');
+      throw error;
+    }
     const result = await this.#scheduler.enqueue(exec);
-    if (!result.ok) throw NereidError.fromData(result.error);
+    if (!result.ok) {
+      this.stats.recordFailure(nanosSince(started), failureReason(result));
+      throw NereidError.fromData(result.error);
+    }
+    this.stats.recordSuccess(nanosSince(started), result.queueNs ?? 0, result.compute);
     const outputs = this.#outputReshapes.size ? result.outputs.map((t) => this.#toProtocolShape(t, exec.batchSize)) : result.outputs;
     const response: InferResponse = { model: this.name, version: this.versionString, outputs };
     if (request.id !== undefined) response.id = request.id;
@@ -136,6 +151,16 @@ export class ModelVersion {
     const inner = resolveReshape(dims, perItem);
     return tensor.reshape(batched ? [batchSize, ...inner] : inner);
   }
+}
+
+function nanosSince(startMs: number): number {
+  return Math.round((performance.now() - startMs) * 1e6);
+}
+
+function failureReason(result: Extract<ExecResult, { ok: false }>): FailureReason {
+  if (result.rejected) return 'REJECTED';
+  if (result.error.code === 'CANCELLED') return 'CANCELED';
+  return 'BACKEND';
 }
 
 /** The wire datatype of a config tensor, for metadata. */

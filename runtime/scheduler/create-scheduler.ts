@@ -1,0 +1,15 @@
+/**
+ * The scheduler a model's config asks for: the sequence batcher for
+ * `sequence_batching`, the dynamic batcher for `dynamic_batching`, else
+ * Triton's default scheduler (each request on its own).
+ */
+import type { ModelConfig } from '../../sdk/model-config.ts';
+import type { BackendInstance } from '../backends/backend.ts';
+import type { ModelStats } from '../stats/model-stats.ts';
+import { DirectScheduler } from './direct-scheduler.ts';
+import type { Scheduler } from './scheduler.ts';
+
+/** `label` names the model and version in error messages, e.g. `model 'simple' version 1`. */
+export function createScheduler(label: string, config: ModelConfig, instances: readonly BackendInstance[], stats: ModelStats): Scheduler {
+  return new DirectScheduler(label, instances, stats);
+}
