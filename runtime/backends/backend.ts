@@ -14,6 +14,7 @@ import type { InferRequest, InferResponse, Parameters } from '../../sdk/inferenc
 import type { ModelConfig } from '../../sdk/model-config.ts';
 import type { Tensor } from '../../sdk/tensor.ts';
 import type { Logger } from '../logging/logger.ts';
+import type { CustomMetrics } from '../metrics/custom-metrics.ts';
 
 /** Where an instance runs. KIND_AUTO is resolved to CPU or GPU before instances are created. */
 export interface InstanceSpec {
@@ -32,6 +33,8 @@ export interface ModelHost {
   /** `server.infer()` for a model's own requests; `callers` are the instances waiting for this one (ExecRequest.callers). */
   infer(request: InferRequest, callers?: ReadonlySet<BackendInstance>): Promise<InferResponse>;
   isModelReady(name: string, version?: string): boolean;
+  /** Where a model.ts registers its custom metrics (server-wide, as Triton's); absent in hosts without a metrics endpoint (test harnesses). */
+  readonly customMetrics?: CustomMetrics;
 }
 
 /** Everything a backend needs to load one version of a model. */
@@ -76,12 +79,24 @@ export interface ExecRequest {
   readonly outputs: readonly string[];
   /** Leading batch size (1..max_batch_size) when max_batch_size > 0, else 0. */
   readonly batchSize: number;
+  /** The request's `priority` parameter (0: the model's default level); dynamic batcher only. */
+  readonly priority?: number;
+  /** The request's `timeout` parameter in microseconds (0: none); dynamic batcher, where the queue policy allows it. */
+  readonly timeoutUs?: number;
   /**
    * For a BLS request: the instances whose execute waits for it (its caller,
    * that caller's callers, and so on). A scheduler refuses a request that
    * only these could run, since it would never start (request-cycle.ts).
    */
   readonly callers?: ReadonlySet<BackendInstance>;
+  /**
+   * Set by the sequence batcher: the sequence's correlation id (a uint64 as
+   * bigint, or a string); absent outside a sequence. A model.ts sees it as
+   * `InferenceRequest.correlationId`.
+   */
+  readonly correlationId?: bigint | string;
+  /** Set by the sequence batcher: 1 = SEQUENCE_START, 2 = SEQUENCE_END (Triton's request flags); absent or 0 outside a sequence. */
+  readonly flags?: number;
 }
 
 /** One result per request: the outputs, or an error for just that request. */

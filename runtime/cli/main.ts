@@ -1,11 +1,12 @@
 /**
- * `nereid serve`: loads the model repository, starts the HTTP frontend, and
- * shuts down cleanly on SIGINT/SIGTERM (in-flight requests drain, bounded by
- * --exit-timeout-secs).
+ * `nereid serve`: loads the model repository, starts the HTTP frontend and
+ * the metrics endpoint, and shuts down cleanly on SIGINT/SIGTERM (in-flight
+ * requests drain, bounded by --exit-timeout-secs).
  */
 import { NereidError } from '../../sdk/errors.ts';
 import { createHttpFrontend } from '../http/http-frontend.ts';
 import { createLogger } from '../logging/logger.ts';
+import { createMetricsListener } from '../metrics/metrics-listener.ts';
 import { createServer } from '../server/create-server.ts';
 import { SERVER_VERSION } from '../server/server-identity.ts';
 import { parseArgs, USAGE, type ServeOptions } from './parse-args.ts';
@@ -30,7 +31,14 @@ async function serve(options: ServeOptions): Promise<void> {
     await http.listen();
     log.info(`HTTP service listening on ${options.httpAddress}:${http.port}`);
   }
-  log.info('gRPC and metrics services are not implemented yet; --grpc-port and --metrics-port are accepted for compatibility');
+  const metrics = options.allowMetrics
+    ? createMetricsListener(server, { port: options.metricsPort, host: options.metricsAddress ?? options.httpAddress, log })
+    : undefined;
+  if (metrics) {
+    const { host, port } = await metrics.listen();
+    log.info(`Metrics service listening on ${host}:${port}`);
+  }
+  log.info('the gRPC service is not implemented yet; --grpc-port is accepted for compatibility');
 
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
@@ -42,7 +50,7 @@ async function serve(options: ServeOptions): Promise<void> {
       process.exit(1);
     }, options.exitTimeoutSecs * 1000);
     timeout.unref();
-    await http?.close();
+    await Promise.all([http?.close(), metrics?.close()]);
     await server.close();
     log.info('stopped');
     process.exit(0);

@@ -17,7 +17,10 @@ export interface ServeOptions {
   httpPort: number;
   httpAddress: string;
   grpcPort: number;
+  allowMetrics: boolean;
   metricsPort: number;
+  /** Undefined: the HTTP address. */
+  metricsAddress: string | undefined;
   httpMaxInputSize: number;
   defaultMaxBatchSize: number;
   logVerbose: number;
@@ -39,7 +42,9 @@ export const USAGE = `Usage: nereid serve --model-repository DIR [options]
   --allow-http BOOL             serve HTTP (default true)
   --http-max-input-size BYTES   largest accepted HTTP request body (default 67108864)
   --grpc-port N                 gRPC port (default 8001; the gRPC frontend is not implemented yet)
-  --metrics-port N              metrics port (default 8002; metrics are not implemented yet)
+  --allow-metrics BOOL          serve Prometheus metrics at /metrics on the metrics port (default true)
+  --metrics-port N              metrics port (default 8002; 0 picks a free port)
+  --metrics-address ADDR        metrics listen address (default: the HTTP address)
   --backend-config onnxruntime,default-max-batch-size=N
                                 max_batch_size that auto-complete gives batchable ONNX models (default 4)
   --exit-timeout-secs N         how long shutdown waits for in-flight requests (default 30)
@@ -57,14 +62,16 @@ const DEFAULTS: ServeOptions = {
   httpPort: 8000,
   httpAddress: '0.0.0.0',
   grpcPort: 8001,
+  allowMetrics: true,
   metricsPort: 8002,
+  metricsAddress: undefined,
   httpMaxInputSize: 64 * 1024 * 1024,
   defaultMaxBatchSize: 4,
   logVerbose: 0,
   exitTimeoutSecs: 30,
 };
 
-const BOOLEAN_FLAGS = new Set(['strict-model-config', 'strict-readiness', 'allow-http']);
+const BOOLEAN_FLAGS = new Set(['strict-model-config', 'strict-readiness', 'allow-http', 'allow-metrics']);
 const KNOWN_FLAGS = new Set([
   ...BOOLEAN_FLAGS,
   'model-repository',
@@ -76,6 +83,7 @@ const KNOWN_FLAGS = new Set([
   'http-address',
   'grpc-port',
   'metrics-port',
+  'metrics-address',
   'http-max-input-size',
   'exit-timeout-secs',
   'log-verbose',
@@ -156,8 +164,14 @@ function applyFlag(options: ServeOptions, flag: string, value: string): void {
     case 'grpc-port':
       options.grpcPort = parseInteger(flag, value, 0, 65535);
       return;
+    case 'allow-metrics':
+      options.allowMetrics = parseBool(flag, value);
+      return;
     case 'metrics-port':
       options.metricsPort = parseInteger(flag, value, 0, 65535);
+      return;
+    case 'metrics-address':
+      options.metricsAddress = value;
       return;
     case 'http-max-input-size':
       options.httpMaxInputSize = parseInteger(flag, value, 1);

@@ -15,6 +15,9 @@
  *   `max_batch_size > 0`; a tensor left with no dims becomes `dims: [1]`
  *   (plus an empty reshape when batching).
  *
+ * Tensors that `sequence_batching` names as control inputs or implicit
+ * state are the server's to feed and read, so they are never added.
+ *
  * nereid also fills in `data_type` and `dims` that a listed tensor leaves
  * out, taking them from the file tensor of the same name (Triton would
  * reject such a config instead).
@@ -66,6 +69,15 @@ function completeListed<T extends ModelInput | ModelOutput>(listed: T[] | undefi
   }
 }
 
+/** The sequence batcher's control inputs and state inputs and outputs: tensors of the model file that the config does not list. */
+function implicitTensorNames(config: ModelConfig): Set<string> {
+  const batching = config.sequence_batching;
+  const names = new Set<string>();
+  for (const control of batching?.control_input ?? []) names.add(control.name);
+  for (const state of batching?.state ?? []) names.add(state.input_name).add(state.output_name);
+  return names;
+}
+
 /**
  * Returns `config` completed from the model file `signature` (a copy; the
  * input is not modified). With `strict` it returns an unchanged copy.
@@ -84,20 +96,23 @@ export function autoCompleteConfig(config: ModelConfig, signature: ModelFileSign
   if (inputCount === 0 || outputCount === 0) {
     if (fileCanBatch(signature)) {
       if (!completed.max_batch_size) completed.max_batch_size = Math.max(options.defaultMaxBatchSize, 0);
-      // Triton also adds `dynamic_batching {}` here when max_batch_size > 1 and no
-      // scheduler is set. nereid leaves that out until the dynamic batcher exists
-      // (a later issue); add it then.
     } else if (completed.max_batch_size) {
       throw NereidError.invalidArg(
         `autofill failed for model '${completed.name}': model does not support batching while non-zero max_batch_size is specified`,
       );
     }
     const maxBatchSize = completed.max_batch_size ?? 0;
-    if (inputCount === 0) completed.input = signature.inputs.map((t) => tensorFromFile(t, maxBatchSize));
-    if (outputCount === 0) completed.output = signature.outputs.map((t) => tensorFromFile(t, maxBatchSize));
+    // Sequence control and state tensors are fed by the server, not listed as the model's inputs and outputs.
+    const implicit = implicitTensorNames(completed);
+    if (inputCount === 0) completed.input = signature.inputs.filter((t) => !implicit.has(t.name)).map((t) => tensorFromFile(t, maxBatchSize));
+    if (outputCount === 0) completed.output = signature.outputs.filter((t) => !implicit.has(t.name)).map((t) => tensorFromFile(t, maxBatchSize));
   }
   const maxBatchSize = completed.max_batch_size ?? 0;
   completeListed(completed.input, signature.inputs, maxBatchSize);
   completeListed(completed.output, signature.outputs, maxBatchSize);
+  // As Triton's ONNX Runtime backend: a model that batches gets the dynamic batcher unless a scheduler is chosen.
+  if (maxBatchSize > 1 && !completed.dynamic_batching && !completed.sequence_batching && !completed.ensemble_scheduling) {
+    completed.dynamic_batching = {};
+  }
   return completed;
 }

@@ -4,13 +4,14 @@
  * number of inputs, every configured tensor present in the file, equal
  * datatypes, and compatible shapes (a batching config needs a variable
  * first dimension in the file; a variable file dimension accepts any
- * configured size for inputs, while outputs must match exactly).
+ * configured size for inputs, while outputs must match exactly), and the
+ * sequence batcher's control and state tensors present with their types.
  * Messages follow that backend's wording and name model, tensor, expected
  * and found.
  */
 import { dataTypeToConfigType } from '../../sdk/datatypes.ts';
 import { NereidError } from '../../sdk/errors.ts';
-import type { ModelConfig, ModelInput, ModelOutput } from '../../sdk/model-config.ts';
+import type { ModelConfig, ModelInput, ModelOutput, SequenceControl } from '../../sdk/model-config.ts';
 import type { ModelFileSignature, ModelFileTensor } from '../backends/backend.ts';
 
 function fail(message: string): never {
@@ -22,15 +23,57 @@ function shapeText(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
 }
 
-/** Inputs the server feeds besides the configured ones: sequence controls and implicit state. */
+/** Inputs the server feeds besides the configured ones: one per sequence control tensor and one per implicit state. */
 function implicitInputCount(config: ModelConfig): number {
   const batching = config.sequence_batching;
   if (!batching) return 0;
-  const kinds = new Set<string>();
+  return (batching.control_input ?? []).length + (batching.state ?? []).length;
+}
+
+/** The data type a control tensor carries: from its false/true list, or CORRID's `data_type`. */
+function controlDataType(control: SequenceControl): string {
+  if (control.int32_false_true?.length) return 'TYPE_INT32';
+  if (control.fp32_false_true?.length) return 'TYPE_FP32';
+  if (control.bool_false_true?.length) return 'TYPE_BOOL';
+  return control.data_type ?? 'TYPE_INVALID';
+}
+
+/**
+ * The sequence control and state tensors must be in the file, as the
+ * ONNX Runtime backend checks: controls with one element per batch row
+ * ([1] after the batch dim) and the configured data type, states with
+ * their data type.
+ */
+function checkSequenceTensors(config: ModelConfig, signature: ModelFileSignature): void {
+  const batching = config.sequence_batching;
+  if (!batching) return;
+  const model = config.name;
+  const inputs = new Map(signature.inputs.map((t) => [t.name, t]));
+  const outputs = new Map(signature.outputs.map((t) => [t.name, t]));
   for (const controlInput of batching.control_input ?? []) {
-    for (const control of controlInput.control ?? []) kinds.add(control.kind ?? 'CONTROL_SEQUENCE_START');
+    const name = controlInput.name;
+    const file = inputs.get(name);
+    if (!file) fail(`configuration specified sequence control '${name}', but model does not provide that input`);
+    const dims = file.shape?.slice((config.max_batch_size ?? 0) > 0 ? 1 : 0);
+    if (dims && (dims.length !== 1 || (dims[0] !== 1 && dims[0] !== -1))) {
+      fail(`unable to load model '${model}', sequence control '${name}' in model has dims ${shapeText(dims)} but dims [1] is expected`);
+    }
+    const expected = controlDataType(controlInput.control?.[0] ?? { kind: 'CONTROL_SEQUENCE_START' });
+    const provided = dataTypeToConfigType(file.datatype);
+    if (provided !== expected) {
+      fail(`unable to load model '${model}', sequence control '${name}', the model expects data-type ${provided} but the model configuration specifies data-type ${expected}`);
+    }
   }
-  return kinds.size + (batching.state ?? []).length;
+  for (const state of batching.state ?? []) {
+    for (const [name, tensors, direction] of [[state.input_name, inputs, 'input'], [state.output_name, outputs, 'output']] as const) {
+      const file = tensors.get(name);
+      if (!file) fail(`configuration specified state ${direction} '${name}', but model does not provide that ${direction}`);
+      const provided = dataTypeToConfigType(file.datatype);
+      if (provided !== state.data_type) {
+        fail(`unable to load model '${model}', configuration expects datatype ${state.data_type} for state ${direction} '${name}', model provides ${provided}`);
+      }
+    }
+  }
 }
 
 function compareDims(model: string, tensor: string, fileShape: readonly number[], dims: readonly number[], maxBatchSize: number, exact: boolean): void {
@@ -109,6 +152,7 @@ export function validateAgainstSignature(config: ModelConfig, signature: ModelFi
   if (signature.inputs.length !== expectedInputs) {
     fail(`unable to load model '${model}', configuration expects ${expectedInputs} inputs, model provides ${signature.inputs.length}`);
   }
+  checkSequenceTensors(config, signature);
   const fileInputs = new Map(signature.inputs.map((t) => [t.name, t]));
   for (const io of inputs) {
     const file = fileInputs.get(io.name);

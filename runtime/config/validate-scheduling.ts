@@ -1,7 +1,7 @@
 /**
  * Rules for the batching schedulers: `dynamic_batching` (preferred sizes,
  * priority levels, queue policies) and `sequence_batching` (control tensors,
- * strategies). Messages follow Triton's wording.
+ * strategies, implicit state). Messages follow Triton's wording.
  */
 import { NereidError } from '../../sdk/errors.ts';
 import type { ModelConfig, ModelDynamicBatching, ModelQueuePolicy, ModelSequenceBatching, SequenceControl } from '../../sdk/model-config.ts';
@@ -84,6 +84,44 @@ function findControl(batching: ModelSequenceBatching, kind: ControlKind, name: s
   return found;
 }
 
+/**
+ * Implicit state entries: named tensors with a type and dims, each input
+ * once, and at most one `initial_state` that matches the state. Triton
+ * checks the initial state when the sequence batcher starts; a config error
+ * is the same failure, found earlier. nereid starts states from zeros, so
+ * an initial state must be `zero_data` (a `data_file` is not read).
+ */
+function validateStates(batching: ModelSequenceBatching, name: string): void {
+  const inputs = new Set<string>();
+  for (const state of batching.state ?? []) {
+    if (!state.input_name || !state.output_name) fail(`sequence batching state must specify both 'input_name' and 'output_name' for ${name}`);
+    const input = state.input_name;
+    if (!state.data_type || state.data_type === 'TYPE_INVALID') fail(`sequence batching state '${input}' must specify 'data_type' for ${name}`);
+    if (!state.dims?.length) fail(`sequence batching state '${input}' must specify 'dims' for ${name}`);
+    if (inputs.has(input)) fail(`State input name '${input}' specified more than once.`);
+    inputs.add(input);
+    const initials = state.initial_state ?? [];
+    if (initials.length > 1) {
+      fail(`initial_state field for state input '${input}' must contain exactly one or zero element. Found '${initials.length}' elements.`);
+    }
+    const initial = initials[0];
+    if (!initial) continue;
+    if (initial.data_type !== state.data_type) fail(`The data type used for 'initial_state' field of state '${input}' does not match the state data type.`);
+    if (!initial.name) fail(`Field 'name' must be set when using initial_state for state input '${input}'.`);
+    const dims = initial.dims ?? [];
+    if (dims.length !== state.dims.length) {
+      fail(`Number of dimensions in 'initial_state' doesn't match the size of 'state' dimensions for state input '${input}'. ${dims.length} != ${state.dims.length}`);
+    }
+    dims.forEach((dim, i) => {
+      if (dim === -1) fail(`'initial_state' field for state input name '${input}' contains variable dimensions.`);
+      const expected = state.dims[i]!;
+      if (expected !== -1 && dim !== expected) fail(`'initial_state' dim for input name '${input}' doesn't match 'state' dim description. ${dim} != ${expected}`);
+    });
+    if (initial.data_file) fail(`initial_state 'data_file' for state input '${input}' is not supported for ${name}; use 'zero_data: true'`);
+    if (!initial.zero_data) fail(`initial_state setting expects state '${input}' to have state_data set`);
+  }
+}
+
 const CORRID_TYPES: ReadonlySet<string> = new Set(['TYPE_UINT64', 'TYPE_INT64', 'TYPE_UINT32', 'TYPE_INT32', 'TYPE_STRING']);
 
 function validateSequenceBatching(config: ModelConfig, batching: ModelSequenceBatching, name: string): void {
@@ -102,6 +140,9 @@ function validateSequenceBatching(config: ModelConfig, batching: ModelSequenceBa
     if (size <= 0) fail(`sequence batching preferred batch size must be positive for ${name}`);
     if (size > maxBatchSize) fail(`sequence batching preferred batch size must be <= max batch size for ${name}`);
   }
+  validateStates(batching, name);
+  // Re-running one request over many iterations (continuous batching) has no nereid scheduler yet.
+  if (batching.iterative_sequence) fail(`sequence batching 'iterative_sequence' is not supported for ${name}`);
   const utilization = batching.direct?.minimum_slot_utilization ?? 0;
   if (batching.direct && !(utilization >= 0 && utilization <= 1)) {
     fail(`sequence batching minimum slot utilization must be in range (0.0, 1.0] for ${name}`);

@@ -26,6 +26,7 @@ import { registerModelRoutes } from './model-routes.ts';
 import { registerRepositoryRoutes } from './repository-routes.ts';
 import { createBodyReader } from './request-body.ts';
 import { registerServerRoutes } from './server-routes.ts';
+import { registerStatsRoutes } from './stats-routes.ts';
 
 export type { HttpFrontendOptions } from './http-options.ts';
 
@@ -74,6 +75,7 @@ export function createHttpFrontend(server: InferenceServer, options: HttpFronten
 
   registerServerRoutes(app, server);
   registerModelRoutes(app, server);
+  registerStatsRoutes(app, server);
   registerInferRoute(app, server);
   registerRepositoryRoutes(app, server);
 

@@ -7,9 +7,13 @@ import type { ModelConfig } from '../../sdk/model-config.ts';
 import type { BackendInstance } from '../backends/backend.ts';
 import type { ModelStats } from '../stats/model-stats.ts';
 import { DirectScheduler } from './direct-scheduler.ts';
+import { DynamicBatcher } from './dynamic-batcher.ts';
 import type { Scheduler } from './scheduler.ts';
+import { SequenceBatcher } from './sequence-batcher.ts';
 
 /** `label` names the model and version in error messages, e.g. `model 'simple' version 1`. */
 export function createScheduler(label: string, config: ModelConfig, instances: readonly BackendInstance[], stats: ModelStats): Scheduler {
+  if (config.sequence_batching) return new SequenceBatcher(label, config, instances, stats);
+  if (config.dynamic_batching) return new DynamicBatcher(label, config, instances, stats);
   return new DirectScheduler(label, instances, stats);
 }

@@ -58,6 +58,10 @@ export class DirectScheduler implements Scheduler {
     return this.#inflight;
   }
 
+  get pendingCount(): number {
+    return this.#queue.length;
+  }
+
   enqueue(request: ExecRequest): Promise<ExecResult> {
     if (this.#draining) {
       return Promise.resolve({ ok: false, error: NereidError.unavailable(`${this.#label} is unloading`).toData(), rejected: true });

@@ -13,6 +13,8 @@ export interface Scheduler {
   enqueue(request: ExecRequest): Promise<ExecResult>;
   /** Requests queued or executing right now. */
   readonly inflightCount: number;
+  /** Requests accepted and not yet handed to an instance (Triton's nv_inference_pending_request_count). */
+  readonly pendingCount: number;
   /** Puts `fresh` in the place of `failed` (a dead instance the model replaced); requests `failed` held keep their results. */
   replaceInstance(failed: BackendInstance, fresh: BackendInstance): void;
   /** Stops taking new requests (they fail UNAVAILABLE) and resolves once every accepted one has finished. */

@@ -22,6 +22,8 @@ import { ScriptBackend } from '../backends/script/script-backend.ts';
 import { parseConfigJson } from '../config/config-json.ts';
 import { renderConfigJson } from '../config/render-config-json.ts';
 import { createLogger, type Logger } from '../logging/logger.ts';
+import { CustomMetrics } from '../metrics/custom-metrics.ts';
+import type { MetricsSource, ModelVersionMetrics } from '../metrics/metrics-source.ts';
 import { describeModel } from './model-metadata.ts';
 import { ModelManager, type ModelControlMode, type ModelSource } from './model-manager.ts';
 import { SERVER_EXTENSIONS, SERVER_NAME, SERVER_VERSION } from './server-identity.ts';
@@ -29,6 +31,7 @@ import type {
   InferenceServer,
   LoadModelOptions,
   ModelMetadata,
+  ModelStatisticsResponse,
   RepositoryIndexEntry,
   ServerMetadata,
   UnloadModelOptions,
@@ -54,18 +57,20 @@ export interface ServerOptions {
   log?: Logger;
 }
 
-export class Server implements InferenceServer {
+export class Server implements InferenceServer, MetricsSource {
   readonly #models: ModelManager;
   readonly #backends: BackendRegistry;
+  readonly #customMetrics: CustomMetrics;
   readonly #mode: ModelControlMode;
   readonly #strictReadiness: boolean;
   readonly #log: Logger;
   #pollTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
-  private constructor(models: ModelManager, backends: BackendRegistry, mode: ModelControlMode, strictReadiness: boolean, log: Logger) {
+  private constructor(models: ModelManager, backends: BackendRegistry, customMetrics: CustomMetrics, mode: ModelControlMode, strictReadiness: boolean, log: Logger) {
     this.#models = models;
     this.#backends = backends;
+    this.#customMetrics = customMetrics;
     this.#mode = mode;
     this.#strictReadiness = strictReadiness;
     this.#log = log;
@@ -80,9 +85,11 @@ export class Server implements InferenceServer {
     const mode = options.modelControlMode ?? 'none';
     // Models reach the server through `host` (BLS); it is bound once the server exists.
     let server: Server | undefined;
+    const customMetrics = new CustomMetrics();
     const host: ModelHost = {
       infer: (request, callers) => server!.infer(request, callers),
       isModelReady: (name, version) => server!.isModelReady(name, version),
+      customMetrics,
     };
     const models = new ModelManager(roots, {
       backends,
@@ -91,7 +98,7 @@ export class Server implements InferenceServer {
       defaultMaxBatchSize: options.defaultMaxBatchSize ?? 4,
       host,
     });
-    server = new Server(models, backends, mode, options.strictReadiness ?? true, log);
+    server = new Server(models, backends, customMetrics, mode, options.strictReadiness ?? true, log);
     const loadModels = options.loadModels ?? [];
     if (mode !== 'explicit' && loadModels.length > 0) {
       throw NereidError.invalidArg(`--load-model needs --model-control-mode=explicit (mode is '${mode}')`);
@@ -142,6 +149,24 @@ export class Server implements InferenceServer {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  modelStatistics(name?: string, version?: string): ModelStatisticsResponse {
+    return { model_stats: this.#models.statisticsVersions(name, version).map((model) => model.stats.snapshot()) };
+  }
+
+  modelVersionMetrics(): ModelVersionMetrics[] {
+    return this.#models.loadedVersions().map((model) => ({
+      stats: model.stats,
+      // Queued or executing: Triton's gauge counts only the queued part, which the Scheduler interface does not report yet.
+      pendingCount: model.pendingCount,
+      metricTags: model.config.metric_tags ?? {},
+    }));
+  }
+
+  /** The metrics models register from model.ts (server-wide, as Triton's). */
+  get customMetrics(): CustomMetrics {
+    return this.#customMetrics;
   }
 
   repositoryIndex(options?: { ready?: boolean }): Promise<RepositoryIndexEntry[]> {

@@ -78,6 +78,27 @@ export class ModelManager {
     return loaded ? [...loaded.versions.keys()].sort((a, b) => a - b) : [];
   }
 
+  /** Every loaded version of every model, by model name, then version. */
+  loadedVersions(): ModelVersion[] {
+    return [...this.#entries.keys()].sort().flatMap((name) => this.#loadedVersionsOf(name));
+  }
+
+  /**
+   * The versions the statistics extension reports: every loaded one (no
+   * name), every served version of `name`, or that one version. Triton
+   * answers INVALID_ARG, in these words, for a model or version that is not
+   * loaded (TRITONSERVER_ServerModelStatistics).
+   */
+  statisticsVersions(name?: string, version?: string): ModelVersion[] {
+    if (!name) return this.loadedVersions();
+    const versions = this.#loadedVersionsOf(name);
+    if (versions.length === 0) throw NereidError.invalidArg(`requested model '${name}' is not available`);
+    if (!version) return versions;
+    const found = versions.find((v) => v.versionString === version);
+    if (!found) throw NereidError.invalidArg(`requested model version is not available for model '${name}'`);
+    return [found];
+  }
+
   /** The repository directory of `name` (for a load with only a config override). */
   async modelDir(name: string): Promise<string> {
     return (await this.#findSource(name)).dir;
@@ -231,6 +252,11 @@ export class ModelManager {
       this.#entries.set(name, entry);
     }
     return entry;
+  }
+
+  #loadedVersionsOf(name: string): ModelVersion[] {
+    const loaded = this.#entries.get(name)?.loaded;
+    return loaded ? [...loaded.versions.values()].sort((a, b) => a.version - b.version) : [];
   }
 
   async #findSource(name: string): Promise<ModelSource> {

@@ -84,6 +84,11 @@ export class ModelVersion {
     return this.#scheduler.inflightCount;
   }
 
+  /** Requests accepted and not yet handed to an instance. */
+  get pendingCount(): number {
+    return this.#scheduler.pendingCount;
+  }
+
   async infer(request: InferRequest, callers?: ReadonlySet<BackendInstance>): Promise<InferResponse> {
     const started = performance.now();
     let exec;

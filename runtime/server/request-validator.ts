@@ -105,7 +105,19 @@ export class RequestValidator {
         );
       }
     }
-    return { id: request.id, parameters: request.parameters, inputs, outputs: this.#requestedOutputs(request), batchSize, callers };
+    const exec: ExecRequest = { id: request.id, parameters: request.parameters, inputs, outputs: this.#requestedOutputs(request), batchSize, callers };
+    return request.parameters && (request.parameters.priority !== undefined || request.parameters.timeout !== undefined) ? this.#withScheduling(exec) : exec;
+  }
+
+  /** Moves the `priority` and `timeout` parameters (scheduling requests, not model inputs, as in Triton) into their fields. */
+  #withScheduling(exec: ExecRequest): ExecRequest {
+    const { priority, timeout, ...rest } = exec.parameters!;
+    return {
+      ...exec,
+      parameters: rest,
+      priority: schedulingParameter(priority, 'priority', this.#model),
+      timeoutUs: schedulingParameter(timeout, 'timeout', this.#model),
+    };
   }
 
   #requestedOutputs(request: InferRequest): readonly string[] {
@@ -139,4 +151,15 @@ function reshapedShape(reshape: readonly number[], shape: readonly number[], off
   const perItem = elementCount(shape.slice(offset));
   const inner = resolveReshape(reshape, perItem);
   return offset ? [shape[0]!, ...inner] : inner;
+}
+
+/** A `priority` or `timeout` parameter: a non-negative integer (absent: 0). */
+function schedulingParameter(value: unknown, key: string, model: string): number {
+  if (value === undefined) return 0;
+  const number = typeof value === 'bigint' ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < 0) {
+    const shown = typeof value === 'bigint' ? String(value) : JSON.stringify(value);
+    throw NereidError.invalidArg(`parameter '${key}' of a request to model '${model}' must be a non-negative integer, got ${shown}`);
+  }
+  return number;
 }

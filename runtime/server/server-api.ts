@@ -5,6 +5,7 @@
  */
 import type { DataType } from '../../sdk/datatypes.ts';
 import type { InferRequest, InferResponse } from '../../sdk/inference.ts';
+import type { ModelStatistics } from '../stats/model-stats.ts';
 
 /** Model lifecycle states, with Triton's names as the repository index reports them. */
 export enum ModelState {
@@ -50,6 +51,11 @@ export interface LoadModelOptions {
   files?: Record<string, Uint8Array>;
 }
 
+/** The statistics extension's answer, as Triton's (`GET /v2/models[/{m}[/versions/{v}]]/stats`). */
+export interface ModelStatisticsResponse {
+  model_stats: ModelStatistics[];
+}
+
 export interface UnloadModelOptions {
   unloadDependents?: boolean;
 }
@@ -66,6 +72,12 @@ export interface InferenceServer {
   /** The completed config of a ready model, as Triton's JSON rendering (every field, defaults included). */
   modelConfig(name: string, version?: string): Record<string, unknown>;
   infer(request: InferRequest): Promise<InferResponse>;
+  /**
+   * Statistics of every loaded version of every model (no name), of every
+   * served version of `name`, or of that one version. Throws INVALID_ARG, as
+   * Triton does, for a model or version that is not loaded.
+   */
+  modelStatistics(name?: string, version?: string): ModelStatisticsResponse;
   repositoryIndex(options?: { ready?: boolean }): Promise<RepositoryIndexEntry[]>;
   loadModel(name: string, options?: LoadModelOptions): Promise<void>;
   unloadModel(name: string, options?: UnloadModelOptions): Promise<void>;

@@ -14,4 +14,5 @@ export const SERVER_EXTENSIONS: readonly string[] = Object.freeze([
   'model_configuration',
   'binary_tensor_data',
   'parameters',
+  'statistics',
 ]);

@@ -19,7 +19,7 @@
  * ```ts
  * const stats = new ModelStats('simple', 1);
  * stats.recordExecution(4, { inputNs: 2_000, inferNs: 30_000, outputNs: 1_000 });
- * stats.recordSuccess(80_000, 10_000, 1, { inputNs: 2_000, inferNs: 30_000, outputNs: 1_000 });
+ * stats.recordSuccess(80_000, 10_000, { inputNs: 2_000, inferNs: 30_000, outputNs: 1_000 });
  * stats.snapshot().inference_stats.success; // { count: 1, ns: 80000 }
  * ```
  */

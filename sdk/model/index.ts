@@ -12,6 +12,7 @@
  * | `pb_utils.TritonError` | `NereidError` |
  * | `pb_utils.Logger` | `log` (and `console`) |
  * | `pb_utils.is_model_ready` | `isModelReady(name, version?)` |
+ * | `pb_utils.MetricFamily(name, description, kind)`, `.Metric(labels, buckets)` | `new MetricFamily({ name, description, kind })`, `family.metric({ labels, buckets })` |
  *
  * Everything here is environment-free: it runs inside the isolate a model
  * gets (see `prelude.ts` for the globals there: no fs, network, process or
@@ -39,6 +40,7 @@ export { InferenceRequest, RequestFlags, type InferenceRequestInit } from './inf
 export { InferenceResponse, type InferenceResponseInit } from './inference-response.ts';
 export { isModelReady } from './bls.ts';
 export { log, type ModelLog } from './log.ts';
+export { MetricFamily, type Metric, type MetricFamilyInit, type MetricInit, type MetricKind } from './metrics.ts';
 export type { AutoCompleteConfig, InitializeArgs, Model, ModelClass, ModelConfig } from './model-interface.ts';
 export type { Parameters } from './parameters.ts';
 export type { ParameterValue } from './isolate-protocol.ts';

@@ -110,7 +110,21 @@ export interface HostBridge {
   takeTensor(handle: number): ArrayBufferView | Uint8Array[];
   /** Reports the end of `initialize` / `execute` / `finalize` call `callId`. */
   settle(callId: number, result: SettleResult): void;
+  // Custom metrics (sdk/model/metrics.ts). Each returns its id or value, or the script's
+  // mistake as data: an error thrown by a host callback reaches the isolate without its code.
+  /** Registers custom metric family `name`, or finds the one already registered under that name (by any model); returns its id. */
+  metricFamily(name: string, description: string, kind: MetricKind): number | ErrorData;
+  /** The metric (one labelled series) of family `familyId` with these labels (a JSON object of strings) and, for a histogram, buckets (a JSON array of numbers; '' for none); returns its id. */
+  metric(familyId: number, labelsJson: string, bucketsJson: string): number | ErrorData;
+  /** Applies `op` to metric `metricId`; returns the metric's value afterwards (a histogram: its number of observations). */
+  metricUpdate(metricId: number, op: MetricOp, value: number): number | ErrorData;
 }
+
+/** A custom metric family's kind, as Triton's `pb_utils.MetricFamily` kinds. */
+export type MetricKind = 'counter' | 'gauge' | 'histogram';
+
+/** What `HostBridge.metricUpdate` does: `value` reads without changing anything. */
+export type MetricOp = 'increment' | 'set' | 'observe' | 'value';
 
 /** The outcome of an entry call that ran asynchronously inside the isolate. */
 export type SettleResult =

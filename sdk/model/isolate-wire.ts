@@ -37,6 +37,9 @@ export function adaptHostWire(wire: HostWire): AdaptedWire {
     clearTimer: (timerId) => wire.clearTimer(timerId),
     isModelReady: (model, version) => wire.isModelReady(model, version),
     takeTensor: (handle) => wire.takeTensor(handle),
+    metricFamily: (name, description, kind) => wire.metricFamily(name, description, kind),
+    metric: (familyId, labelsJson, bucketsJson) => wire.metric(familyId, labelsJson, bucketsJson),
+    metricUpdate: (metricId, op, value) => wire.metricUpdate(metricId, op, value),
     infer(callId, request) {
       writeBlsRequest(writer, request);
       const frame = writer.finish();

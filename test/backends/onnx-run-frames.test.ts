@@ -96,10 +96,12 @@ describe('run frames', () => {
         { ok: true, outputs: [] },
       ],
       2,
+      { input: 0.0125, infer: 1.5, output: 0.002 },
     );
     const ran = readRanFrame(structuredClone(frame, { transfer: [out.buffer] }));
     expect(ran.id).toBe(9);
     expect(ran.sessionRuns).toBe(2);
+    expect(ran.compute).toEqual({ inputNs: 12_500, inferNs: 1_500_000, outputNs: 2_000 });
     expect(ran.results).toHaveLength(3);
     expect(ran.results[0]).toMatchObject({ ok: true, outputs: [{ name: 'Y', datatype: 'FP32', shape: [1, 2] }] });
     expect(Array.from((ran.results[0] as { outputs: { data: Float32Array }[] }).outputs[0]!.data)).toEqual([1, 2]);

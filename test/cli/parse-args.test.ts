@@ -16,6 +16,8 @@ describe('parseArgs', () => {
       httpPort: 8000,
       grpcPort: 8001,
       metricsPort: 8002,
+      allowMetrics: true,
+      metricsAddress: undefined,
       strictModelConfig: false,
       strictReadiness: true,
       httpMaxInputSize: 64 * 1024 * 1024,
@@ -59,6 +61,14 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['--model-repository=m', '--no-such-flag=1'])).toThrow(/unknown flag --no-such-flag/);
     expect(() => parseArgs(['--model-repository=m', '--strict-readiness=maybe'])).toThrow(/expects true or false/);
     expect(() => parseArgs(['--model-repository=m', '--backend-config=onnxruntime,bogus=1'])).toThrow(/unsupported setting 'bogus'/);
+  });
+
+  it('reads the metrics flags: --allow-metrics, --metrics-port, --metrics-address', () => {
+    expect(serveOptions(['--model-repository=m', '--allow-metrics=false'])).toMatchObject({ allowMetrics: false });
+    expect(serveOptions(['--model-repository=m', '--allow-metrics', '--metrics-port', '0'])).toMatchObject({ allowMetrics: true, metricsPort: 0 });
+    expect(serveOptions(['--model-repository=m', '--metrics-address=127.0.0.1'])).toMatchObject({ metricsAddress: '127.0.0.1' });
+    expect(() => parseArgs(['--model-repository=m', '--metrics-port=-1'])).toThrow(/--metrics-port expects an integer in \[0, 65535\], got '-1'/);
+    expect(() => parseArgs(['--model-repository=m', '--allow-metrics=sometimes'])).toThrow(/--allow-metrics expects true or false/);
   });
 
   it('recognises help and version', () => {

@@ -69,11 +69,17 @@ describe('autoCompleteConfig', () => {
       max_batch_size: 4,
       input: [{ name: 'X', data_type: 'TYPE_FP32', dims: [3] }],
       output: [{ name: 'Y', data_type: 'TYPE_FP32', dims: [3] }],
+      dynamic_batching: {},
     });
   });
 
-  it('does not add dynamic_batching (yet)', () => {
-    expect(autoCompleteConfig({ name: 'm' }, SIGNATURE, { defaultMaxBatchSize: 8, strict: false })).not.toHaveProperty('dynamic_batching');
+  it('adds dynamic_batching {} to a model that batches beyond 1 and has no scheduler, as Triton does', () => {
+    const complete = (config: ModelConfig, defaultMaxBatchSize = 8) => autoCompleteConfig(config, SIGNATURE, { defaultMaxBatchSize, strict: false });
+    expect(complete({ name: 'm' }).dynamic_batching).toEqual({});
+    expect(complete({ name: 'm' }, 1)).not.toHaveProperty('dynamic_batching');
+    expect(complete({ name: 'm', max_batch_size: 0 }, 0)).not.toHaveProperty('dynamic_batching');
+    expect(complete({ name: 'm', sequence_batching: {} })).not.toHaveProperty('dynamic_batching');
+    expect(complete({ name: 'm', dynamic_batching: { max_queue_delay_microseconds: 100 } }).dynamic_batching).toEqual({ max_queue_delay_microseconds: 100 });
   });
 
   it('completes nothing when strict', () => {

@@ -11,12 +11,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { decodeInferResponse } from '../../sdk/codec/http-infer-response.ts';
 import { encodeInferRequest } from '../../sdk/codec/http-infer-request.ts';
 import { concatChunks, HEADER_LENGTH_HEADER } from '../../sdk/codec/http-message.ts';
+import { freePort } from '../../bench/child-process.ts';
 import { inferOverHttp, inferPath, type RawResponse } from '../http/support/http-harness.ts';
-import { CLI, killAll, LISTENING, startProcess, type RunningProcess } from './support/cli-process.ts';
+import { CLI, killAll, LISTENING, METRICS_LISTENING, startProcess, type RunningProcess } from './support/cli-process.ts';
 import { bundledModels, REPO_ROOT } from './support/e2e-server.ts';
 import { expectSimpleAnswer, simpleTensors } from './support/simple-model.ts';
 
-const SERVE_MODELS = ['serve', '--model-repository', 'models', '--http-port', '0', '--http-address', '127.0.0.1'];
+// Metrics on a free port too: the default 8002 may be taken on the machine running the tests.
+const SERVE_MODELS = ['serve', '--model-repository', 'models', '--http-port', '0', '--http-address', '127.0.0.1', '--metrics-port', '0'];
 
 afterEach(() => killAll());
 
@@ -94,6 +96,33 @@ describe('nereid serve (the real CLI)', () => {
     await expect(fetch(`http://127.0.0.1:${port}/v2/health/live`)).rejects.toThrow();
   });
 
+  it('serves Prometheus metrics on --metrics-port, at the HTTP address by default', async () => {
+    const cli = startProcess(process.execPath, [...CLI, ...SERVE_MODELS]);
+    const port = await listeningPort(cli);
+    const [, host, metricsPort] = await cli.waitFor(METRICS_LISTENING);
+    expect(host).toBe('127.0.0.1');
+    const outcome = await inferOverHttp(port, { model: 'simple', inputs: simpleTensors(2) }, { binary: true });
+    expect(outcome.ok).toBe(true);
+    const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const text = await res.text();
+    expect(text).toMatch(/^nv_inference_request_success\{model="simple",version="1"\} 1$/m);
+    expect(text).toMatch(/^nv_inference_count\{model="generate",version="1"\} 0$/m);
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('--allow-metrics false starts no metrics listener', async () => {
+    const metricsPort = await freePort();
+    const cli = startProcess(process.execPath, [...CLI, ...SERVE_MODELS, '--allow-metrics', 'false', '--metrics-port', String(metricsPort)]);
+    await listeningPort(cli);
+    expect(cli.stderr).not.toMatch(METRICS_LISTENING);
+    await expect(fetch(`http://127.0.0.1:${metricsPort}/metrics`)).rejects.toThrow();
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toEqual({ code: 0, signal: null });
+  });
+
   it('--help prints the usage on stdout and exits 0', async () => {
     const cli = startProcess(process.execPath, [...CLI, '--help']);
     expect(await cli.exited).toEqual({ code: 0, signal: null });
@@ -154,9 +183,9 @@ describe('npm start', () => {
     expect(pkg.scripts.start).toBe('node --no-node-snapshot --import tsx runtime/cli/main.ts serve --model-repository models');
 
     // npm runs the script through a shell: give it its own process group, so SIGTERM reaches the server too.
-    const npm = startProcess('npm', ['start', '--', '--http-port', '0', '--http-address', '127.0.0.1'], { group: true });
+    const npm = startProcess('npm', ['start', '--', '--http-port', '0', '--http-address', '127.0.0.1', '--metrics-port', '0'], { group: true });
     const port = await listeningPort(npm);
-    expect(npm.stdout).toContain('> node --no-node-snapshot --import tsx runtime/cli/main.ts serve --model-repository models --http-port 0 --http-address 127.0.0.1');
+    expect(npm.stdout).toContain('> node --no-node-snapshot --import tsx runtime/cli/main.ts serve --model-repository models --http-port 0 --http-address 127.0.0.1 --metrics-port 0');
     expect(npm.stderr).toContain(`loading model 'simple' from ${join(REPO_ROOT, 'models', 'simple')}`);
 
     const index = (await (await fetch(`http://127.0.0.1:${port}/v2/repository/index`, { method: 'POST' })).json()) as { name: string; state: string }[];

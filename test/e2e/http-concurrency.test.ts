@@ -23,6 +23,7 @@ function tapInfer(server: Server, onInfer: (request: InferRequest) => void): Inf
     isModelReady: (name, version) => server.isModelReady(name, version),
     modelMetadata: (name, version) => server.modelMetadata(name, version),
     modelConfig: (name, version) => server.modelConfig(name, version),
+    modelStatistics: (name, version) => server.modelStatistics(name, version),
     infer(request) {
       onInfer(request);
       return server.infer(request);

@@ -61,7 +61,7 @@ describe('DirectScheduler on real ONNX instances', () => {
     const accepted = scheduler.enqueue(request([input(1)], ['OUTPUT0']));
     const drained = scheduler.drain();
     const refused = await scheduler.enqueue(request([input(1)], ['OUTPUT0']));
-    expect(refused).toEqual({ ok: false, error: { code: 'UNAVAILABLE', message: "model 'slow' is unloading" } });
+    expect(refused).toEqual({ ok: false, error: { code: 'UNAVAILABLE', message: "model 'slow' is unloading" }, rejected: true });
     expect((await accepted).ok).toBe(true);
     await drained;
     expect(scheduler.inflightCount).toBe(0);

@@ -2,8 +2,10 @@
  * A fake HostBridge for running the isolate side of the protocol in plain
  * Node: records every call, keeps host tensors by handle, answers BLS calls
  * (asynchronously, as the real host does, unless told to answer at once) and
- * runs a manual clock for timers.
+ * runs a manual clock for timers. Custom metrics go to a real registry
+ * (`metrics`), as the server's would.
  */
+import type { ErrorData } from '../../sdk/errors.ts';
 import { serveModel } from '../../sdk/model/serve-model.ts';
 import type {
   BlsRequestDescriptor,
@@ -11,10 +13,13 @@ import type {
   HostBridge,
   IsolateEntry,
   LogLevel,
+  MetricKind,
+  MetricOp,
   SettleResult,
 } from '../../sdk/model/isolate-protocol.ts';
 import type { ModelModule } from '../../sdk/model/model-interface.ts';
 import type { Prelude } from '../../sdk/model/prelude.ts';
+import { CustomMetrics } from '../../runtime/metrics/custom-metrics.ts';
 
 type Answer = (request: BlsRequestDescriptor, callId: number) => BlsResultDescriptor | Promise<BlsResultDescriptor>;
 
@@ -27,6 +32,9 @@ export class FakeHost implements HostBridge {
   readonly payloads = new Map<number, ArrayBufferView | Uint8Array[]>();
   readonly ready = new Set<string>();
   readonly readyQueries: [string, string][] = [];
+  /** The registry this host's model registers its custom metrics in, as model 'fake'. */
+  readonly metrics = new CustomMetrics();
+  readonly #metricsOwner = this.metrics.owner('fake');
   /** How BLS calls are answered; default: an error response. */
   answer: Answer = (request) => ({ model: request.model, version: '1', outputs: [], error: { code: 'NOT_FOUND', message: `no model '${request.model}'` } });
   /** Answer BLS calls inside infer() itself (re-entrant), instead of on a later turn. */
@@ -85,6 +93,18 @@ export class FakeHost implements HostBridge {
     if (payload === undefined) throw new Error(`no host tensor ${handle}`);
     this.payloads.delete(handle);
     return payload;
+  }
+
+  metricFamily(name: string, description: string, kind: MetricKind): number | ErrorData {
+    return this.#metricsOwner.family(name, description, kind);
+  }
+
+  metric(familyId: number, labelsJson: string, bucketsJson: string): number | ErrorData {
+    return this.#metricsOwner.metric(familyId, labelsJson, bucketsJson);
+  }
+
+  metricUpdate(metricId: number, op: MetricOp, value: number): number | ErrorData {
+    return this.#metricsOwner.update(metricId, op, value);
   }
 
   settle(callId: number, result: SettleResult): void {

@@ -105,7 +105,9 @@ export class OnnxInstance implements BackendInstance {
       this.#executionCount += reply.sessionRuns;
       for (let i = 0; i < reply.results.length; i++) {
         const result = reply.results[i]!;
-        results[sent[i]!] = result.ok ? this.#succeed(result.outputs.map(fromWireTensor)) : this.#fail(NereidError.fromData(result.error));
+        results[sent[i]!] = result.ok
+          ? { ok: true, outputs: result.outputs.map(fromWireTensor), compute: reply.compute }
+          : { ...this.#fail(NereidError.fromData(result.error)), compute: reply.compute };
       }
     } catch (error) {
       for (const index of sent) results[index] = this.#fail(error);
@@ -132,10 +134,6 @@ export class OnnxInstance implements BackendInstance {
       clearTimeout(timer);
     }
     await this.#worker.close();
-  }
-
-  #succeed(outputs: Tensor[]): ExecResult {
-    return { ok: true, outputs };
   }
 
   #fail(error: unknown): ExecResult {

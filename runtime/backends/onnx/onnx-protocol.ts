@@ -16,6 +16,7 @@
  * wire-tensors.ts); the worker transfers every output buffer, since ORT gave
  * it fresh ones. No SharedArrayBuffer ever crosses: ORT rejects them.
  */
+import type { ComputeTiming } from '../backend.ts';
 import type { DataType, NumericArray } from '../../../sdk/datatypes.ts';
 import type { ErrorData } from '../../../sdk/errors.ts';
 import type { ModelFileSignature } from '../backend.ts';
@@ -85,6 +86,8 @@ export interface RanMessage {
   readonly results: WireResult[];
   /** How many times `session.run` was called for these requests (1 when they were merged into one batch). */
   readonly sessionRuns: number;
+  /** Time the worker spent on the message: converting and merging inputs, in `session.run`, splitting and converting outputs. */
+  readonly compute: ComputeTiming;
 }
 
 export interface ClosedMessage {

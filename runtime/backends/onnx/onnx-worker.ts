@@ -53,14 +53,28 @@ async function load(): Promise<ort.InferenceSession | undefined> {
   }
 }
 
-/** Runs `inputs` and returns the requested outputs, in the order asked for. */
-async function runSession(session: ort.InferenceSession, inputs: readonly HostTensor[], outputs: readonly string[]): Promise<HostTensor[]> {
+/** Milliseconds one run message spent preparing inputs, in `session.run`, and extracting outputs (Triton's compute_input / _infer / _output). */
+interface Timing {
+  input: number;
+  infer: number;
+  output: number;
+}
+
+/** Runs `inputs` and returns the requested outputs, in the order asked for, adding to `timing`. */
+async function runSession(session: ort.InferenceSession, inputs: readonly HostTensor[], outputs: readonly string[], timing: Timing): Promise<HostTensor[]> {
   // ORT refuses an empty fetch list; a request that wants no outputs gets none.
   if (outputs.length === 0) return [];
+  const started = performance.now();
   const feeds: Record<string, ort.Tensor> = {};
   for (const input of inputs) feeds[input.name] = hostToOrt(input);
+  const fed = performance.now();
   const results = await session.run(feeds, outputs);
-  return outputs.map((name) => ortToHost(name, results[name] as ort.Tensor));
+  const ran = performance.now();
+  const hostOutputs = outputs.map((name) => ortToHost(name, results[name] as ort.Tensor));
+  timing.input += fed - started;
+  timing.infer += ran - fed;
+  timing.output += performance.now() - ran;
+  return hostOutputs;
 }
 
 function okResult(outputs: readonly HostTensor[], transfer: ArrayBuffer[]): WireResult {
@@ -84,7 +98,7 @@ async function handleRun(session: ort.InferenceSession, message: RunMessage): Pr
     await runRequests(session, message);
   } catch (error) {
     const failure: WireResult = { ok: false, error: errorData(error, 'the ONNX Runtime worker failed') };
-    post(writeRanFrame(message.id, message.requests.map(() => failure), 0));
+    post(writeRanFrame(message.id, message.requests.map(() => failure), 0, { input: 0, infer: 0, output: 0 }));
   } finally {
     if (--running === 0) idle?.();
   }
@@ -92,6 +106,8 @@ async function handleRun(session: ort.InferenceSession, message: RunMessage): Pr
 
 async function runRequests(session: ort.InferenceSession, message: RunMessage): Promise<void> {
   const { requests } = message;
+  const timing: Timing = { input: 0, infer: 0, output: 0 };
+  const inputStarted = performance.now();
   const results: WireResult[] = new Array(requests.length);
   const transfer: ArrayBuffer[] = [];
   const host: { index: number; inputs: HostTensor[]; batchSize: number; request: WireRequest }[] = [];
@@ -106,12 +122,18 @@ async function runRequests(session: ort.InferenceSession, message: RunMessage): 
 
   let sessionRuns = 0;
   let pending = host;
+  timing.input += performance.now() - inputStarted;
   if (canMerge(host, message.maxBatchSize)) {
     sessionRuns++;
     const outputNames = unionOutputs(host.map((entry) => entry.request));
     try {
-      const merged = await runSession(session, mergeInputs(host), outputNames);
+      const mergeStarted = performance.now();
+      const mergedInputs = mergeInputs(host);
+      timing.input += performance.now() - mergeStarted;
+      const merged = await runSession(session, mergedInputs, outputNames, timing);
+      const splitStarted = performance.now();
       const pieces = merged.map((output) => splitTensor(output, host.map((entry) => entry.batchSize)));
+      timing.output += performance.now() - splitStarted;
       if (pieces.every((piece) => piece !== undefined)) {
         host.forEach((entry, i) => {
           const mine = entry.request.outputs.map((name) => pieces[outputNames.indexOf(name)]![i]!);
@@ -126,12 +148,12 @@ async function runRequests(session: ort.InferenceSession, message: RunMessage): 
   for (const entry of pending) {
     sessionRuns++;
     try {
-      results[entry.index] = okResult(await runSession(session, entry.inputs, entry.request.outputs), transfer);
+      results[entry.index] = okResult(await runSession(session, entry.inputs, entry.request.outputs, timing), transfer);
     } catch (error) {
       results[entry.index] = { ok: false, error: errorData(error, 'ONNX Runtime run failed') };
     }
   }
-  post(writeRanFrame(message.id, results, sessionRuns), transfer);
+  post(writeRanFrame(message.id, results, sessionRuns, timing), transfer);
 }
 
 const session = await load();

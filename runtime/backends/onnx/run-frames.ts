@@ -88,9 +88,9 @@ export function readRunFrame(frame: Frame): RunMessage {
   return { id, maxBatchSize, requests };
 }
 
-/** The frame of a ran message (worker side); the caller transfers the outputs' buffers. */
-export function writeRanFrame(id: number, results: readonly WireResult[], sessionRuns: number): Frame {
-  const frame: Frame = [id, sessionRuns, results.length];
+/** The frame of a ran message (worker side); the caller transfers the outputs' buffers. `timingMs`: compute time of the message. */
+export function writeRanFrame(id: number, results: readonly WireResult[], sessionRuns: number, timingMs: { input: number; infer: number; output: number }): Frame {
+  const frame: Frame = [id, sessionRuns, timingMs.input, timingMs.infer, timingMs.output, results.length];
   for (const result of results) {
     if (!result.ok) {
       frame.push(0, result.error.code, result.error.message);
@@ -107,6 +107,8 @@ export function readRanFrame(frame: Frame): RanMessage {
   const reader = new FrameReader(frame);
   const id = reader.number();
   const sessionRuns = reader.number();
+  const toNs = (ms: number): number => Math.round(ms * 1e6);
+  const compute = { inputNs: toNs(reader.number()), inferNs: toNs(reader.number()), outputNs: toNs(reader.number()) };
   const results: WireResult[] = new Array(reader.number());
   for (let r = 0; r < results.length; r++) {
     if (reader.number() === 0) {
@@ -118,7 +120,7 @@ export function readRanFrame(frame: Frame): RanMessage {
     for (let i = 0; i < outputs.length; i++) outputs[i] = reader.tensor();
     results[r] = { ok: true, outputs };
   }
-  return { id, results, sessionRuns };
+  return { id, results, sessionRuns, compute };
 }
 
 /**

@@ -9,7 +9,7 @@
  * before the config is validated, as Triton runs `auto_complete_config` in a
  * short-lived interpreter (only when the model's files mention the hook).
  */
-import { NereidError } from '../../../sdk/errors.ts';
+import { NereidError, type ErrorData } from '../../../sdk/errors.ts';
 import type { ModelConfig } from '../../../sdk/model-config.ts';
 import type { SettleResult } from '../../../sdk/model/isolate-protocol.ts';
 import { parseConfigJson } from '../../config/config-json.ts';
@@ -58,6 +58,7 @@ export class ScriptBackend implements Backend {
     const options = scriptOptions(config);
     let settled: SettleResult | undefined;
     const ignore = () => undefined;
+    const noMetrics: ErrorData = { code: 'UNAVAILABLE', message: `model '${name}': custom metrics are not available in autoCompleteConfig` };
     const sandbox = await IsolateSandbox.create(
       {
         log: (_level, message) => context.log.info(`[${name}] ${message}`),
@@ -72,6 +73,9 @@ export class ScriptBackend implements Backend {
         settle: (_callId, result) => {
           settled = result;
         },
+        metricFamily: () => noMetrics,
+        metric: () => noMetrics,
+        metricUpdate: () => noMetrics,
       },
       { memoryLimitMb: options.memoryLimitMb, sliceTimeoutMs: options.sliceTimeoutMs, code: bundle.code, filename: bundle.filename },
     ).catch((error: unknown) => {

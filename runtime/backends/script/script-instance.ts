@@ -30,6 +30,7 @@ import type { ParameterValue } from '../../../sdk/model/isolate-protocol.ts';
 import type { Tensor } from '../../../sdk/tensor.ts';
 import { renderConfigJson } from '../../config/render-config-json.ts';
 import type { Logger } from '../../logging/logger.ts';
+import { CustomMetrics, type CustomMetricsOwner } from '../../metrics/custom-metrics.ts';
 import type { BackendInstance, BackendLoadContext, ExecRequest, ExecResult, InstanceSpec } from '../backend.ts';
 import { IsolateSandbox, type EntryFailure } from './isolate-sandbox.ts';
 import type { ScriptOptions } from './script-options.ts';
@@ -63,6 +64,8 @@ export class ScriptInstance implements BackendInstance {
   readonly #calls = new Map<number, PendingCall>();
   readonly #timers = new Map<number, NodeJS.Timeout>();
   readonly #failureListeners = new Set<(error: ErrorData) => void>();
+  /** This instance's holds on custom metrics (model.ts MetricFamily), released with the isolate. */
+  readonly #metrics: CustomMetricsOwner;
   #sandbox: IsolateSandbox | undefined;
   /** One timer for every call's time limit (not one per call): armed for the oldest call's deadline. */
   #deadlineTimer: NodeJS.Timeout | undefined;
@@ -81,6 +84,8 @@ export class ScriptInstance implements BackendInstance {
     this.#log = context.log.child(`[${spec.name}]`);
     this.#prefix = `model '${context.modelName}' instance '${spec.name}'`;
     this.#handles = new TensorHandles(options.inlineTensorBytes);
+    // A host without a metrics endpoint (a test harness): the model's metrics still work, nobody scrapes them.
+    this.#metrics = (context.host.customMetrics ?? new CustomMetrics()).owner(context.modelName);
   }
 
   /** Starts the isolate, runs the bundle and the model's `initialize`. */
@@ -125,14 +130,22 @@ export class ScriptInstance implements BackendInstance {
     this.#callers = new Set<BackendInstance>([this]);
     for (const request of requests) request.callers?.forEach((caller) => this.#callers!.add(caller));
     try {
+      // Timed as Triton's statistics split it: describing the requests, the model's execute (awaits included), reading the responses.
+      const started = performance.now();
       const descriptors = requests.map((request) => this.#describeRequest(request));
+      const described = performance.now();
       const result = await this.#call('execute', (sandbox, callId) => sandbox.execute(callId, descriptors));
+      const executed = performance.now();
+      const toNs = (ms: number): number => Math.round(ms * 1e6);
       if (!result.ok) {
         const error = this.#scriptError(result, 'execute failed');
-        return requests.map(() => this.#fail(error));
+        const compute = { inputNs: toNs(described - started), inferNs: toNs(executed - described), outputNs: 0 };
+        return requests.map(() => ({ ...this.#fail(error), compute }));
       }
       const responses = result.responses ?? [];
-      return requests.map((request, i) => this.#toResult(request, responses[i]));
+      const results = requests.map((request, i) => this.#toResult(request, responses[i]));
+      const compute = { inputNs: toNs(described - started), inferNs: toNs(executed - described), outputNs: toNs(performance.now() - executed) };
+      return results.map((one) => ({ ...one, compute }));
     } catch (error) {
       return requests.map(() => this.#fail(error));
     } finally {
@@ -204,6 +217,7 @@ export class ScriptInstance implements BackendInstance {
     this.#deadlineTimer = undefined;
     this.#sandbox?.dispose();
     this.#handles.release();
+    this.#metrics.release();
   }
 
   #describeRequest(request: ExecRequest): RequestDescriptor {
@@ -211,13 +225,15 @@ export class ScriptInstance implements BackendInstance {
     for (const [key, value] of Object.entries(request.parameters ?? {})) {
       parameters[key] = typeof value === 'bigint' ? Number(value) : value;
     }
+    const id = request.correlationId;
     return {
       id: request.id ?? '',
       inputs: request.inputs.map((tensor) => this.#handles.describe(tensor)),
       requestedOutputs: [...request.outputs],
       parameters,
-      correlationId: 0,
-      flags: 0,
+      // The isolate protocol carries numbers and strings: a uint64 id beyond 2^53 goes as its decimal text, exact.
+      correlationId: typeof id === 'bigint' ? (id <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(id) : id.toString()) : (id ?? 0),
+      flags: request.flags ?? 0,
     };
   }
 
@@ -281,6 +297,7 @@ export class ScriptInstance implements BackendInstance {
 
   #bridge(): HostBridge {
     const log = this.#log;
+    const metrics = this.#metrics;
     return {
       log: (level: LogLevel, message: string) => {
         if (level === 'error') log.error(message);
@@ -303,6 +320,9 @@ export class ScriptInstance implements BackendInstance {
       infer: (callId: number, request: BlsRequestDescriptor) => this.#infer(callId, request),
       isModelReady: (model: string, version: string) => this.#context.host.isModelReady(model, version || undefined),
       takeTensor: (handle: number) => this.#handles.take(handle) as never,
+      metricFamily: (name, description, kind) => metrics.family(name, description, kind),
+      metric: (familyId, labelsJson, bucketsJson) => metrics.metric(familyId, labelsJson, bucketsJson),
+      metricUpdate: (metricId, op, value) => metrics.update(metricId, op, value),
       settle: (callId: number, result: SettleResult) => {
         const call = this.#calls.get(callId);
         if (!call) return;

@@ -18,10 +18,12 @@ import {
   type InferenceServer,
   type LoadModelOptions,
   type ModelMetadata,
+  type ModelStatisticsResponse,
   type RepositoryIndexEntry,
   type ServerMetadata,
   type UnloadModelOptions,
 } from '../../../runtime/server/server-api.ts';
+import { ModelStats } from '../../../runtime/stats/model-stats.ts';
 
 interface EchoModel {
   versions: string[];
@@ -81,6 +83,16 @@ export class EchoServer implements InferenceServer {
   modelConfig(name: string, version?: string): Record<string, unknown> {
     this.#find(name, version);
     return { name, platform: 'echo', max_batch_size: 8, big: 2n ** 64n - 1n };
+  }
+
+  /** Zero statistics for each ready version asked for. */
+  modelStatistics(name?: string, version?: string): ModelStatisticsResponse {
+    const names = name === undefined ? [...this.models.keys()].filter((n) => this.models.get(n)!.ready) : [name];
+    const stats = names.flatMap((n) => {
+      const model = this.#find(n, version);
+      return (version === undefined ? model.versions : [version]).map((v) => new ModelStats(n, Number(v)).snapshot());
+    });
+    return { model_stats: stats };
   }
 
   async infer(request: InferRequest): Promise<InferResponse> {
