@@ -103,9 +103,17 @@ export class DynamicBatcher implements Scheduler {
         deadline: timeoutUs > 0 ? now + timeoutUs / 1000 : Infinity,
         level,
         rows: Math.max(1, request.batchSize),
-        shapeKey: batchShapeKey(request),
         sequence: this.#arrivals++,
       };
+      // Nothing queued and an instance free: a batch of one that is due now (the path of every request at low load).
+      if (this.#queue.size === 0 && (this.#delayMs === 0 || this.#isFull(entry.rows))) {
+        const slot = this.#freeSlot();
+        if (slot) {
+          this.#inflight++;
+          this.#run(slot, [entry], now);
+          return;
+        }
+      }
       const refused = this.#queue.push(entry);
       if (refused) {
         this.#arrivals--;
@@ -164,8 +172,11 @@ export class DynamicBatcher implements Scheduler {
     let rows = 0;
     let key: string | undefined;
     for (const entry of this.#queue.inOrder()) {
-      if (key === undefined) key = entry.shapeKey;
-      else if (entry.shapeKey !== key || rows + entry.rows > this.#maxRows) break;
+      if (entries.length > 0) {
+        if (rows + entry.rows > this.#maxRows) break;
+        key ??= shapeKeyOf(entries[0]!);
+        if (shapeKeyOf(entry) !== key) break;
+      }
       entries.push(entry);
       rows += entry.rows;
       if (rows === this.#maxRows) break;
@@ -180,6 +191,11 @@ export class DynamicBatcher implements Scheduler {
       if (cutRows === preferred) return { entries: entries.slice(0, cut), full: true };
     }
     return { entries, full: false };
+  }
+
+  /** True when `rows` fill max_batch_size or a preferred size. */
+  #isFull(rows: number): boolean {
+    return rows === this.#maxRows || this.#preferred.includes(rows);
   }
 
   #freeSlot(): Slot | undefined {
@@ -252,6 +268,11 @@ export class DynamicBatcher implements Scheduler {
     if (this.#wake?.immediate) clearImmediate(this.#wake.immediate);
     this.#wake = undefined;
   }
+}
+
+function shapeKeyOf(entry: QueueEntry): string {
+  entry.shapeKey ??= batchShapeKey(entry.request);
+  return entry.shapeKey;
 }
 
 function depthOf(instance: BackendInstance): number {

@@ -28,8 +28,8 @@ export interface QueueEntry {
   readonly level: number;
   /** Rows it adds to a batch (its batch size, at least 1). */
   readonly rows: number;
-  /** batchShapeKey(request): requests with equal keys may share a batch. */
-  readonly shapeKey: string;
+  /** batchShapeKey(request), computed the first time two requests are compared (a lone request never needs it). */
+  shapeKey?: string;
   /** Arrival number, for preserve_ordering. */
   readonly sequence: number;
 }
@@ -55,6 +55,8 @@ export class PriorityQueue {
   readonly #levels: Level[];
   readonly #defaultLevel: number;
   #size = 0;
+  /** Queued requests with a finite deadline: while 0, expiry checks are skipped. */
+  #timed = 0;
 
   constructor(batching: ModelDynamicBatching) {
     const count = Math.max(1, batching.priority_levels ?? 0);
@@ -92,6 +94,7 @@ export class PriorityQueue {
     if (max > 0 && level.waiting.length + level.delayed.length >= max) return 'Exceeds maximum queue size';
     level.waiting.push(entry);
     this.#size++;
+    if (entry.deadline !== Infinity) this.#timed++;
     return undefined;
   }
 
@@ -114,12 +117,19 @@ export class PriorityQueue {
 
   /** Removes `entries` (taken into a batch). */
   remove(entries: readonly QueueEntry[]): void {
+    for (const entry of entries) if (entry.deadline !== Infinity) this.#timed--;
+    this.#size -= entries.length;
+    // The usual case: the batch is the head of the first non-empty level.
+    const head = this.#levels.find((level) => level.waiting.length + level.delayed.length > 0);
+    if (head && entries.length <= head.waiting.length && entries.every((entry, i) => head.waiting[i] === entry)) {
+      head.waiting.splice(0, entries.length);
+      return;
+    }
     const taken = new Set(entries);
     for (const level of this.#levels) {
       removeFrom(level.waiting, taken);
       removeFrom(level.delayed, taken);
     }
-    this.#size -= entries.length;
   }
 
   /**
@@ -129,6 +139,7 @@ export class PriorityQueue {
    */
   expire(now: number): QueueEntry[] {
     const rejected: QueueEntry[] = [];
+    if (this.#timed === 0) return rejected;
     for (const level of this.#levels) {
       if (!level.waiting.some((entry) => entry.deadline <= now)) continue;
       const keep: QueueEntry[] = [];
@@ -140,12 +151,14 @@ export class PriorityQueue {
       level.waiting.splice(0, level.waiting.length, ...keep);
     }
     this.#size -= rejected.length;
+    this.#timed -= rejected.length;
     return rejected;
   }
 
   /** The earliest deadline of a request that has not timed out yet (Infinity: none). */
   nextDeadline(): number {
     let next = Infinity;
+    if (this.#timed === 0) return next;
     for (const level of this.#levels) for (const entry of level.waiting) if (entry.deadline < next) next = entry.deadline;
     return next;
   }
