@@ -4,6 +4,7 @@ export interface RunStats {
   readonly count: number;
   readonly p50: number;
   readonly p90: number;
+  readonly p95: number;
   readonly p99: number;
   readonly mean: number;
   /** Completed requests per second over the run's wall time. */
@@ -19,6 +20,7 @@ export function summarize(latencies: number[], wallMs: number): RunStats {
     count: latencies.length,
     p50: at(0.5),
     p90: at(0.9),
+    p95: at(0.95),
     p99: at(0.99),
     mean: latencies.length ? sum / latencies.length : NaN,
     throughput: wallMs > 0 ? (latencies.length * 1000) / wallMs : NaN,

@@ -24,22 +24,8 @@ async function serve(options: ServeOptions): Promise<void> {
     defaultMaxBatchSize: options.defaultMaxBatchSize,
     log,
   });
-  const http = options.allowHttp
-    ? await createHttpFrontend(server, { port: options.httpPort, host: options.httpAddress, maxInputSize: options.httpMaxInputSize, log })
-    : undefined;
-  if (http) {
-    await http.listen();
-    log.info(`HTTP service listening on ${options.httpAddress}:${http.port}`);
-  }
-  const metrics = options.allowMetrics
-    ? createMetricsListener(server, { port: options.metricsPort, host: options.metricsAddress ?? options.httpAddress, log })
-    : undefined;
-  if (metrics) {
-    const { host, port } = await metrics.listen();
-    log.info(`Metrics service listening on ${host}:${port}`);
-  }
-  log.info('the gRPC service is not implemented yet; --grpc-port is accepted for compatibility');
-
+  let http: Awaited<ReturnType<typeof createHttpFrontend>> | undefined;
+  let metrics: ReturnType<typeof createMetricsListener> | undefined;
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
@@ -55,8 +41,21 @@ async function serve(options: ServeOptions): Promise<void> {
     log.info('stopped');
     process.exit(0);
   };
+  // Before any listener starts: a client may signal as soon as it sees one listening.
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  if (options.allowHttp) {
+    http = await createHttpFrontend(server, { port: options.httpPort, host: options.httpAddress, maxInputSize: options.httpMaxInputSize, log });
+    await http.listen();
+    log.info(`HTTP service listening on ${options.httpAddress}:${http.port}`);
+  }
+  if (options.allowMetrics) {
+    metrics = createMetricsListener(server, { port: options.metricsPort, host: options.metricsAddress ?? options.httpAddress, log });
+    const { host, port } = await metrics.listen();
+    log.info(`Metrics service listening on ${host}:${port}`);
+  }
+  log.info('the gRPC service is not implemented yet; --grpc-port is accepted for compatibility');
 }
 
 async function main(): Promise<void> {

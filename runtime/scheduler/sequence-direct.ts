@@ -29,24 +29,15 @@ export interface DirectOptions {
 
 export class DirectLane extends SequenceLane {
   readonly #options: DirectOptions;
-  #timer: NodeJS.Timeout | undefined;
-  #disposed = false;
 
   constructor(host: LaneHost, instance: BackendInstance, options: DirectOptions) {
     super(host, instance, Math.max(1, host.maxBatchSize));
     this.#options = options;
   }
 
-  dispose(): void {
-    this.#disposed = true;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-  }
-
   protected pump(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    if (this.#disposed) return;
+    this.clearDelay();
+    if (this.disposed) return;
     const ready = this.#readySlots();
     if (ready.length === 0 || this.#shouldWait(ready)) return;
     const rows = new Map<number, RequestRow>();
@@ -95,7 +86,7 @@ export class DirectLane extends SequenceLane {
     for (const slot of ready) oldest = Math.min(oldest, this.slots[slot]!.queue[0]!.queuedAt);
     const left = oldest + delayMs - performance.now();
     if (left <= 0) return false;
-    this.#timer = setTimeout(() => this.wake(), Math.ceil(left));
+    this.wakeAfter(left);
     return true;
   }
 }

@@ -94,8 +94,30 @@ export abstract class SequenceLane implements SlotHolder {
   /** Forms and runs the next batch, or arms a timer to try again; called only while no batch runs. */
   protected abstract pump(): void;
 
-  /** Stops timers; the lane takes no more work. */
-  abstract dispose(): void;
+  /** The queue-delay timer of the strategy, if one is armed. */
+  #delayTimer: NodeJS.Timeout | undefined;
+  #disposed = false;
+
+  /** Stops the timer; the lane takes no more work. */
+  dispose(): void {
+    this.#disposed = true;
+    this.clearDelay();
+  }
+
+  protected get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** Looks again (`wake`) in `ms` milliseconds: the strategy's queue delay. */
+  protected wakeAfter(ms: number): void {
+    this.clearDelay();
+    this.#delayTimer = setTimeout(() => this.wake(), Math.ceil(ms));
+  }
+
+  protected clearDelay(): void {
+    clearTimeout(this.#delayTimer);
+    this.#delayTimer = undefined;
+  }
 
   /**
    * The row for the front request of the sequence in `slot`, or undefined

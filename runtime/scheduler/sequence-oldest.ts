@@ -28,8 +28,6 @@ export interface OldestOptions {
 export class OldestLane extends SequenceLane {
   readonly #preferred: readonly number[];
   readonly #delayMs: number;
-  #timer: NodeJS.Timeout | undefined;
-  #disposed = false;
 
   constructor(host: LaneHost, instance: BackendInstance, options: OldestOptions) {
     super(host, instance, options.candidates > 0 ? options.candidates : Math.max(1, host.maxBatchSize));
@@ -37,16 +35,9 @@ export class OldestLane extends SequenceLane {
     this.#delayMs = options.delayMs;
   }
 
-  dispose(): void {
-    this.#disposed = true;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-  }
-
   protected pump(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    if (this.#disposed) return;
+    this.clearDelay();
+    if (this.disposed) return;
     const candidates: RequestRow[] = [];
     this.slots.forEach((sequence, slot) => {
       if (!sequence || sequence.inflight > 0 || sequence.queue.length === 0) return;
@@ -74,7 +65,7 @@ export class OldestLane extends SequenceLane {
     if (count >= largestPreferred) return largestPreferred;
     const left = oldestSince + this.#delayMs - performance.now();
     if (this.#delayMs > 0 && left > 0) {
-      this.#timer = setTimeout(() => this.wake(), Math.ceil(left));
+      this.wakeAfter(left);
       return 0;
     }
     let fit = 0;
