@@ -41,8 +41,8 @@ export interface Frame {
   readonly overflow: ArrayBuffer | undefined;
 }
 
-/** Shared buffer size per direction: numbers for a few hundred tensors and 1 MiB of small payloads. */
-export const DEFAULT_ARENA_BYTES = 1 << 20;
+/** Shared buffer size per direction: numbers for a few hundred tensors and ~190 KiB of small payloads (a batch of larger ones overflows, at one extra copy). */
+export const DEFAULT_ARENA_BYTES = 256 * 1024;
 const DEFAULT_NUMBER_SLOTS = 8192;
 
 /** A buffer laid out for frames, with `numberSlots` float64 slots for numbers and the rest for bytes. */

@@ -77,7 +77,7 @@ describe('TypeScript models', () => {
         export async function execute(requests: Request[]) {
           return Promise.all(requests.map(async (request) => {
             const input = request.requireInput('INPUT0').data as Float32Array;
-            // 3 MiB built inside the isolate: more than the 1 MiB frame buffer.
+            // 3 MiB built inside the isolate: more than the 256 KiB frame buffer.
             const big = new Float32Array(3 * 262144).map((_, i) => input[i % input.length]! + i);
             const echoed = await new InferenceRequest({ model: 'identity', inputs: [new Tensor('INPUT0', 'FP32', [1, big.length], big)] }).exec();
             const back = echoed.requireOutput('OUTPUT0').data as Float32Array;
