@@ -117,6 +117,8 @@ export class CustomMetricsOwner {
     if (problem) return this.#error('INVALID_ARG', problem);
     if (!isMetricKind(kind)) return this.#error('INVALID_ARG', `metric family '${name}': kind must be one of ${METRIC_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
     if (typeof description !== 'string') return this.#error('INVALID_ARG', `metric family '${name}': the description must be a string`);
+    const clash = histogramSeriesClash(this.#all, name, kind);
+    if (clash) return this.#error('INVALID_ARG', clash);
     const existing = this.#all.get(name);
     if (existing && existing.kind !== kind) {
       return this.#error('INVALID_ARG', `metric family '${name}' is already registered as a ${existing.kind}; it cannot be registered as a ${kind}`);
@@ -220,4 +222,22 @@ const ALLOWED: Readonly<Record<MetricKind, readonly MetricOp[]>> = {
 function sameBounds(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
   return a.length === b.length && a.every((bound, i) => bound === b[i]);
+}
+
+const HISTOGRAM_SUFFIXES = ['_bucket', '_sum', '_count'] as const;
+
+/**
+ * A histogram `h` writes the series `h_bucket`, `h_sum` and `h_count`: a
+ * family of one of those names next to it would print the same series twice.
+ */
+function histogramSeriesClash(all: ReadonlyMap<string, { kind: MetricKind }>, name: string, kind: MetricKind): string | undefined {
+  for (const suffix of HISTOGRAM_SUFFIXES) {
+    if (name.endsWith(suffix) && all.get(name.slice(0, -suffix.length))?.kind === 'histogram') {
+      return `metric family '${name}' would clash with the series of histogram '${name.slice(0, -suffix.length)}'`;
+    }
+    if (kind === 'histogram' && all.has(name + suffix)) {
+      return `histogram '${name}' would clash with metric family '${name + suffix}' (a histogram writes ${name}_bucket, ${name}_sum and ${name}_count)`;
+    }
+  }
+  return undefined;
 }

@@ -47,7 +47,10 @@ export function createMetricsListener(source: MetricsSource, options: MetricsLis
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const path = (request.url ?? '').split('?', 1)[0];
-    if (request.method !== 'GET') return void sendText(response, 405, 'Method Not Allowed');
+    if (request.method !== 'GET') {
+      response.setHeader('Allow', 'GET');
+      return void sendText(response, 405, 'Method Not Allowed');
+    }
     if (path !== '/metrics') return void sendText(response, 404, 'Not Found');
     exporter.render().then(
       (text) => sendText(response, 200, text, exporter.contentType),
@@ -56,6 +59,11 @@ export function createMetricsListener(source: MetricsSource, options: MetricsLis
         sendText(response, 500, 'Internal Server Error');
       },
     );
+  });
+
+  // Once listening, a socket-level failure (e.g. accept() out of file descriptors) is logged, never thrown at the process.
+  server.on('error', (error) => {
+    if (bound !== undefined) log.error(`metrics listener: ${error.message}`);
   });
 
   let bound: number | undefined;

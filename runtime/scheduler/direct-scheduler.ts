@@ -45,6 +45,7 @@ export class DirectScheduler implements Scheduler {
   #inflight = 0;
   #draining = false;
   #drained: (() => void) | undefined;
+  #drainedPromise: Promise<void> | undefined;
 
   /** `label` names the model and version in error messages, e.g. `model 'simple' version 1`. */
   constructor(label: string, instances: readonly BackendInstance[], stats?: ModelStats) {
@@ -67,7 +68,7 @@ export class DirectScheduler implements Scheduler {
       return Promise.resolve({ ok: false, error: NereidError.unavailable(`${this.#label} is unloading`).toData(), rejected: true });
     }
     const cycle = requestCycleError(this.#label, request, this.#slots);
-    if (cycle) return Promise.resolve({ ok: false, error: cycle });
+    if (cycle) return Promise.resolve({ ok: false, error: cycle, rejected: true });
     this.#inflight++;
     return new Promise<ExecResult>((resolve) => {
       const pending = { request, resolve, queuedAt: performance.now() };
@@ -88,9 +89,10 @@ export class DirectScheduler implements Scheduler {
   drain(): Promise<void> {
     this.#draining = true;
     if (this.#inflight === 0) return Promise.resolve();
-    return new Promise<void>((resolve) => {
+    this.#drainedPromise ??= new Promise<void>((resolve) => {
       this.#drained = resolve;
     });
+    return this.#drainedPromise;
   }
 
   /** The instance holding the fewest requests, if it has room. */
@@ -109,7 +111,7 @@ export class DirectScheduler implements Scheduler {
     slot.instance.execute([pending.request]).then(
       (results) => {
         const result = results[0] ?? this.#missingResult(slot.instance);
-        this.#stats?.recordExecution(Math.max(1, pending.request.batchSize), result.compute);
+        this.#stats?.recordExecution(Math.max(1, pending.request.batchSize), [result]);
         this.#finish(slot, pending, { ...result, queueNs });
       },
       (error: unknown) =>

@@ -31,7 +31,7 @@ import type { ModelStats } from '../stats/model-stats.ts';
 import { batchShapeKey } from './batch-shape.ts';
 import { PriorityQueue, type QueueEntry } from './priority-queue.ts';
 import { requestCycleError } from './request-cycle.ts';
-import type { Scheduler } from './scheduler.ts';
+import { MAX_TIMER_MS, type Scheduler } from './scheduler.ts';
 
 interface Slot {
   instance: BackendInstance;
@@ -59,6 +59,7 @@ export class DynamicBatcher implements Scheduler {
   #arrivals = 0;
   #draining = false;
   #drained: (() => void) | undefined;
+  #drainedPromise: Promise<void> | undefined;
   /** One wake-up for the next queue delay or timeout that falls due: when, and the timer (or immediate, under 1 ms). */
   #wake: { at: number; timer?: NodeJS.Timeout; immediate?: NodeJS.Immediate } | undefined;
   /** preserve_ordering: results waiting for earlier arrivals, and the next arrival to release. */
@@ -91,7 +92,7 @@ export class DynamicBatcher implements Scheduler {
   enqueue(request: ExecRequest): Promise<ExecResult> {
     if (this.#draining) return Promise.resolve(rejection(`${this.#label} is unloading`));
     const cycle = requestCycleError(this.#label, request, this.#slots);
-    if (cycle) return Promise.resolve({ ok: false, error: cycle });
+    if (cycle) return Promise.resolve({ ok: false, error: cycle, rejected: true });
     return new Promise<ExecResult>((resolve) => {
       const now = performance.now();
       const level = this.#queue.levelOf(request.priority);
@@ -137,10 +138,14 @@ export class DynamicBatcher implements Scheduler {
     this.#draining = true;
     // Waiting for more requests is pointless now: send what is queued.
     this.#schedule();
-    if (this.#inflight === 0) return Promise.resolve();
-    return new Promise<void>((resolve) => {
+    if (this.#inflight === 0) {
+      this.#cancelWake();
+      return Promise.resolve();
+    }
+    this.#drainedPromise ??= new Promise<void>((resolve) => {
       this.#drained = resolve;
     });
+    return this.#drainedPromise;
   }
 
   /** Sends every batch that is due to a free instance; arms the timer for the next one that will be. */
@@ -155,7 +160,8 @@ export class DynamicBatcher implements Scheduler {
       if (!slot) break;
       const batch = this.#formBatch();
       if (batch.entries.length === 0) break;
-      const dueAt = batch.full || this.#draining ? now : batch.entries[0]!.queuedAt + this.#delayMs;
+      // The delay runs from the batch's oldest request, which need not lead it (priority levels, DELAY).
+      const dueAt = batch.full || this.#draining ? now : Math.min(...batch.entries.map((entry) => entry.queuedAt)) + this.#delayMs;
       if (dueAt > now) {
         waitUntil = dueAt;
         break;
@@ -218,7 +224,7 @@ export class DynamicBatcher implements Scheduler {
 
   #finish(slot: Slot, entries: QueueEntry[], rows: number, startedAt: number, results: readonly ExecResult[]): void {
     slot.busy--;
-    this.#stats.recordExecution(rows, results[0]?.compute);
+    this.#stats.recordExecution(rows, results);
     entries.forEach((entry, i) => {
       const result = results[i] ?? {
         ok: false as const,
@@ -245,22 +251,23 @@ export class DynamicBatcher implements Scheduler {
     this.#inflight--;
     entry.resolve(result);
     if (this.#inflight === 0 && this.#drained) {
+      this.#cancelWake();
       this.#drained();
       this.#drained = undefined;
     }
   }
 
   #armWake(at: number): void {
+    if (at === Infinity) return this.#cancelWake();
     if (this.#wake && this.#wake.at <= at) return;
     this.#cancelWake();
-    if (at === Infinity) return;
     const fire = (): void => {
       this.#wake = undefined;
       this.#schedule();
     };
     const waitMs = at - performance.now();
     // Timers fire 1 ms late at best; queue delays are often shorter (µs), so re-check on each turn of the loop instead.
-    this.#wake = waitMs < 1 ? { at, immediate: setImmediate(fire) } : { at, timer: setTimeout(fire, waitMs) };
+    this.#wake = waitMs < 1 ? { at, immediate: setImmediate(fire) } : { at, timer: setTimeout(fire, Math.min(waitMs, MAX_TIMER_MS)) };
   }
 
   #cancelWake(): void {

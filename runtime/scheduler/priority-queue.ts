@@ -73,18 +73,22 @@ export class PriorityQueue {
     return this.#size;
   }
 
-  /** The level index of a request's `priority` (0 or absent: the default; beyond the last level: the last, as Triton clamps). */
+  /** The level index of a request's `priority` (0, absent or beyond the last level: the default level, as Triton). */
   levelOf(priority: number | undefined): number {
-    if (!priority) return this.#defaultLevel;
-    return Math.min(priority, this.#levels.length) - 1;
+    if (!priority || priority > this.#levels.length) return this.#defaultLevel;
+    return priority - 1;
   }
 
-  /** How long a request at `level` may wait: the policy's default, shortened (never lengthened) by the request's own timeout where allowed. In µs; 0 = no limit. */
+  /**
+   * How long a request at `level` may wait, in µs (0: no limit): the policy's
+   * default, which the request's own timeout may shorten where the policy
+   * allows it. As in Triton, a request cannot set a limit where the default is none.
+   */
   timeoutUs(level: number, requested: number | undefined): number {
     const policy = this.#levels[level]!.policy;
     const fallback = policy.default_timeout_microseconds;
-    if (!policy.allow_timeout_override || !requested) return fallback;
-    return fallback === 0 ? requested : Math.min(fallback, requested);
+    if (!policy.allow_timeout_override || !requested || fallback === 0) return fallback;
+    return Math.min(fallback, requested);
   }
 
   /** Adds `entry`; returns a refusal message instead when its level is full. */
@@ -104,15 +108,6 @@ export class PriorityQueue {
       yield* level.waiting;
       yield* level.delayed;
     }
-  }
-
-  /** The request that would lead the next batch. */
-  first(): QueueEntry | undefined {
-    for (const level of this.#levels) {
-      const entry = level.waiting[0] ?? level.delayed[0];
-      if (entry) return entry;
-    }
-    return undefined;
   }
 
   /** Removes `entries` (taken into a batch). */

@@ -20,3 +20,6 @@ export interface Scheduler {
   /** Stops taking new requests (they fail UNAVAILABLE) and resolves once every accepted one has finished. */
   drain(): Promise<void>;
 }
+
+/** The longest delay Node's timers take (longer ones fire after 1 ms); schedulers re-check when a capped timer fires. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -30,7 +30,7 @@ import type { ModelConfig } from '../../sdk/model-config.ts';
 import type { BackendInstance, ExecRequest, ExecResult } from '../backends/backend.ts';
 import type { ModelStats } from '../stats/model-stats.ts';
 import { requestCycleError } from './request-cycle.ts';
-import type { Scheduler } from './scheduler.ts';
+import { MAX_TIMER_MS, type Scheduler } from './scheduler.ts';
 import { ActiveSequence, type SequenceRequest } from './sequence-active.ts';
 import { SequenceControls } from './sequence-controls.ts';
 import { DirectLane } from './sequence-direct.ts';
@@ -72,6 +72,7 @@ export class SequenceBatcher implements Scheduler, LaneHost {
   #inflight = 0;
   #draining = false;
   #drained: (() => void) | undefined;
+  #drainedPromise: Promise<void> | undefined;
 
   /** `label` names the model and version in error messages, e.g. `model 'accumulate' version 1`. */
   constructor(label: string, config: ModelConfig, instances: readonly BackendInstance[], stats?: ModelStats) {
@@ -114,7 +115,7 @@ export class SequenceBatcher implements Scheduler, LaneHost {
   enqueue(request: ExecRequest): Promise<ExecResult> {
     if (this.#draining) return refuse(NereidError.unavailable(`${this.label} is unloading`));
     const cycle = requestCycleError(this.label, request, this.#lanes.map((lane) => ({ instance: lane.instance, depth: 1 })));
-    if (cycle) return Promise.resolve({ ok: false, error: cycle });
+    if (cycle) return Promise.resolve({ ok: false, error: cycle, rejected: true });
     if (request.batchSize > 1) {
       return refuse(NereidError.invalidArg(`inference request to model '${this.#model}' must specify batch-size 1 due to requirements of sequence batcher`));
     }
@@ -158,9 +159,10 @@ export class SequenceBatcher implements Scheduler, LaneHost {
       this.#stop();
       return Promise.resolve();
     }
-    return new Promise<void>((resolve) => {
+    this.#drainedPromise ??= new Promise<void>((resolve) => {
       this.#drained = resolve;
     });
+    return this.#drainedPromise;
   }
 
   slotFreed(lane: SequenceLane, slot: number): void {
@@ -215,7 +217,7 @@ export class SequenceBatcher implements Scheduler, LaneHost {
       if (sequence.lane && sequence.idle) soonest = Math.min(soonest, sequence.lastActive + this.#idleMs);
     }
     if (soonest === Infinity) return;
-    this.#reaper = setTimeout(() => this.#reap(), Math.max(0, Math.ceil(soonest - performance.now())));
+    this.#reaper = setTimeout(() => this.#reap(), Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(soonest - performance.now()))));
     // Idle sequences alone must not keep the process alive.
     this.#reaper.unref();
   }

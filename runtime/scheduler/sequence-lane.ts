@@ -12,6 +12,7 @@
 import { NereidError } from '../../sdk/errors.ts';
 import type { BackendInstance, ExecRequest, ExecResult } from '../backends/backend.ts';
 import type { ModelStats } from '../stats/model-stats.ts';
+import { MAX_TIMER_MS } from './scheduler.ts';
 import type { ActiveSequence, SlotHolder } from './sequence-active.ts';
 import { finishRow, prepareRow, type RequestRow, type RowContext } from './sequence-rows.ts';
 
@@ -111,7 +112,7 @@ export abstract class SequenceLane implements SlotHolder {
   /** Looks again (`wake`) in `ms` milliseconds: the strategy's queue delay. */
   protected wakeAfter(ms: number): void {
     this.clearDelay();
-    this.#delayTimer = setTimeout(() => this.wake(), Math.ceil(ms));
+    this.#delayTimer = setTimeout(() => this.wake(), Math.min(MAX_TIMER_MS, Math.ceil(ms)));
   }
 
   protected clearDelay(): void {
@@ -120,18 +121,22 @@ export abstract class SequenceLane implements SlotHolder {
   }
 
   /**
-   * The row for the front request of the sequence in `slot`, or undefined
-   * when that request fails before running (it is answered and dequeued).
+   * The row for the first request of the sequence in `slot` that can run.
+   * Requests that fail before running (their sequence's state was lost) are
+   * answered and dequeued on the way, so the ones queued behind them still
+   * run; undefined when none is left.
    */
   protected prepare(slot: number): RequestRow | undefined {
     const sequence = this.slots[slot]!;
-    const row = prepareRow(this.host, sequence);
-    if ('exec' in row) return row;
-    const pending = sequence.queue[0]!;
-    this.take(sequence);
-    sequence.lastActive = performance.now();
-    pending.resolve({ ...row, queueNs: Math.round((sequence.lastActive - pending.queuedAt) * 1e6) });
-    this.host.finished(sequence);
+    while (this.slots[slot] === sequence && sequence.queue.length > 0) {
+      const row = prepareRow(this.host, sequence);
+      if ('exec' in row) return row;
+      const pending = sequence.queue[0]!;
+      this.take(sequence);
+      sequence.lastActive = performance.now();
+      pending.resolve({ ...row, queueNs: Math.round((sequence.lastActive - pending.queuedAt) * 1e6) });
+      this.host.finished(sequence);
+    }
     return undefined;
   }
 
@@ -170,7 +175,7 @@ export abstract class SequenceLane implements SlotHolder {
   #settle(rows: readonly BatchRow[], results: readonly ExecResult[], dispatched: number): void {
     // Filler rows count: the instance ran them.
     const batchSize = rows.reduce((sum, row) => sum + Math.max(1, 'filler' in row ? row.filler.batchSize : row.exec.batchSize), 0);
-    this.host.stats?.recordExecution(batchSize, results[0]?.compute);
+    this.host.stats?.recordExecution(batchSize, results);
     const now = performance.now();
     rows.forEach((row, i) => {
       if ('filler' in row) return;

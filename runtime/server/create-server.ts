@@ -158,7 +158,6 @@ export class Server implements InferenceServer, MetricsSource {
   modelVersionMetrics(): ModelVersionMetrics[] {
     return this.#models.loadedVersions().map((model) => ({
       stats: model.stats,
-      // Queued or executing: Triton's gauge counts only the queued part, which the Scheduler interface does not report yet.
       pendingCount: model.pendingCount,
       metricTags: model.config.metric_tags ?? {},
     }));

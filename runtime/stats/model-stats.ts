@@ -18,12 +18,12 @@
  * @example
  * ```ts
  * const stats = new ModelStats('simple', 1);
- * stats.recordExecution(4, { inputNs: 2_000, inferNs: 30_000, outputNs: 1_000 });
+ * stats.recordExecution(4, results); // results[0].compute: { inputNs: 2_000, inferNs: 30_000, outputNs: 1_000 }
  * stats.recordSuccess(80_000, 10_000, { inputNs: 2_000, inferNs: 30_000, outputNs: 1_000 });
  * stats.snapshot().inference_stats.success; // { count: 1, ns: 80000 }
  * ```
  */
-import type { ComputeTiming } from '../backends/backend.ts';
+import type { ComputeTiming, ExecResult } from '../backends/backend.ts';
 
 /** Why a request failed, as `nv_inference_request_failure{reason}` names it. */
 export type FailureReason = 'REJECTED' | 'CANCELED' | 'BACKEND' | 'OTHER';
@@ -100,8 +100,15 @@ export class ModelStats {
     this.version = version;
   }
 
-  /** One execution of `batchSize` inferences (the sum of its requests' batch sizes; 1 per request without batching). */
-  recordExecution(batchSize: number, compute: ComputeTiming | undefined): void {
+  /**
+   * One execution of `batchSize` inferences (the sum of its requests' batch
+   * sizes; 1 per request without batching) that answered `results`. An
+   * execution in which every request failed is not counted, as Triton's
+   * backends report batch statistics only when some request succeeded.
+   */
+  recordExecution(batchSize: number, results: readonly ExecResult[]): void {
+    if (!results.some((result) => result.ok)) return;
+    const compute = results[0]?.compute;
     this.#executionCount++;
     this.#inferenceCount += batchSize;
     let batch = this.#batches.get(batchSize);

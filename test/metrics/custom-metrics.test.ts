@@ -102,6 +102,18 @@ describe('custom metrics registry', () => {
     });
   });
 
+  it("refuses a family whose name is one of a histogram's own series, either way round", () => {
+    const metrics = new CustomMetrics();
+    const owner = metrics.owner('clash');
+    ok(owner.family('latency', '', 'histogram'));
+    expect(failed(owner.family('latency_count', '', 'counter')).message).toBe(
+      "model 'clash': metric family 'latency_count' would clash with the series of histogram 'latency'",
+    );
+    ok(owner.family('size_sum', '', 'gauge'));
+    expect(failed(owner.family('size', '', 'histogram')).message).toMatch(/^model 'clash': histogram 'size' would clash with metric family 'size_sum'/);
+    ok(owner.family('size', '', 'counter'));
+  });
+
   it('refuses bad labels, histograms without buckets, buckets elsewhere and buckets that do not increase', () => {
     const owner = new CustomMetrics().owner('strict');
     const c = ok(owner.family('c_total', '', 'counter'));

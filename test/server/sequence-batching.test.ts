@@ -344,6 +344,12 @@ describe('sequence batcher with a model.ts', () => {
       "model 'counter_moved' version 1: the state of sequence 1 was lost when an earlier request of it failed; start the sequence again with the START flag",
     );
     expect(await count('counter_moved', 0, { sequence_start: true })).toBe(1);
+    // Requests queued behind the failure that lost the state are answered too, END included, not left waiting.
+    const queued = [count('counter_moved', 13), count('counter_moved', 0), count('counter_moved', 0, { sequence_end: true })];
+    const errors = await Promise.all(queued.map((request) => errorOf(request)));
+    expect(errors[0]!.message).toContain('unlucky');
+    expect(errors.slice(1).map((error) => error.message)).toEqual([1, 2].map(() => expect.stringContaining('the state of sequence 1 was lost')));
+    expect(await count('counter_moved', 0, { sequence_start: true })).toBe(1);
   });
 
   it('gives a string correlation id to the model and to a TYPE_STRING CORRID control', async () => {
