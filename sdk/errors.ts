@@ -68,6 +68,9 @@ export class NereidError extends Error {
   static internal(message: string, cause?: unknown): NereidError {
     return new NereidError('INTERNAL', message, { cause });
   }
+  static cancelled(message: string): NereidError {
+    return new NereidError('CANCELLED', message);
+  }
 
   /** Rebuilds an error that crossed a boundary as data. */
   static fromData(data: ErrorData): NereidError {

@@ -40,6 +40,13 @@ export interface InferRequest {
   inputs: Tensor[];
   /** Outputs to return; absent or empty means every output in the config. */
   outputs?: RequestedOutput[];
+  /**
+   * Cancels the request when it aborts: a request still queued is dropped
+   * and answered CANCELLED; a model.ts running it sees `request.isCancelled()`
+   * and the BLS calls it made for it are cancelled too. A request already
+   * running on an ONNX instance finishes.
+   */
+  signal?: AbortSignal;
 }
 
 export interface InferResponse {

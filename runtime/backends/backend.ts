@@ -89,6 +89,8 @@ export interface ExecRequest {
    * only these could run, since it would never start (request-cycle.ts).
    */
   readonly callers?: ReadonlySet<BackendInstance>;
+  /** The caller's cancellation (InferRequest.signal): schedulers drop the request while it is queued; a model.ts can ask. */
+  readonly signal?: AbortSignal;
   /**
    * Set by the sequence batcher: the sequence's correlation id (a uint64 as
    * bigint, or a string); absent outside a sequence. A model.ts sees it as

@@ -41,6 +41,12 @@ export function registerInferRoute(app: FastifyInstance, server: InferenceServer
     const body = (request.body as Buffer | undefined) ?? EMPTY_BODY;
     const headerLength = request.headers['inference-header-content-length'] as string | undefined;
     const inferRequest = decodeInferRequest(body, { model: name, version, headerLength, headerCache });
+    // A client that goes away before its answer cancels the request: dropped if still queued, visible to a model.ts.
+    const cancel = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) cancel.abort();
+    });
+    inferRequest.signal = cancel.signal;
     server.infer(inferRequest).then(
       (response) => {
         try {

@@ -13,6 +13,7 @@
 import { NereidError } from '../../sdk/errors.ts';
 import type { BackendInstance, ExecRequest, ExecResult } from '../backends/backend.ts';
 import type { ModelStats } from '../stats/model-stats.ts';
+import { cancelledResult, onCancel } from './cancellation.ts';
 import { requestCycleError } from './request-cycle.ts';
 import type { Scheduler } from './scheduler.ts';
 
@@ -24,6 +25,8 @@ interface Pending {
   readonly resolve: (result: ExecResult) => void;
   /** performance.now() at enqueue. */
   readonly queuedAt: number;
+  /** Stops listening for the request's cancellation; called when it leaves the queue. */
+  stopCancel?: () => void;
 }
 
 interface Slot {
@@ -69,12 +72,17 @@ export class DirectScheduler implements Scheduler {
     }
     const cycle = requestCycleError(this.#label, request, this.#slots);
     if (cycle) return Promise.resolve({ ok: false, error: cycle, rejected: true });
+    if (request.signal?.aborted) return Promise.resolve(cancelledResult(this.#label));
     this.#inflight++;
     return new Promise<ExecResult>((resolve) => {
-      const pending = { request, resolve, queuedAt: performance.now() };
+      const pending: Pending = { request, resolve, queuedAt: performance.now() };
       const slot = this.#leastBusy();
-      if (slot) this.#run(slot, pending);
-      else this.#queue.push(pending);
+      if (slot) return this.#run(slot, pending);
+      this.#queue.push(pending);
+      pending.stopCancel = onCancel(request, () => {
+        this.#queue.splice(this.#queue.indexOf(pending), 1);
+        this.#finishQueued(pending, cancelledResult(this.#label));
+      });
     });
   }
 
@@ -106,6 +114,7 @@ export class DirectScheduler implements Scheduler {
   }
 
   #run(slot: Slot, pending: Pending): void {
+    pending.stopCancel?.();
     slot.busy++;
     const queueNs = Math.round((performance.now() - pending.queuedAt) * 1e6);
     slot.instance.execute([pending.request]).then(
@@ -125,12 +134,17 @@ export class DirectScheduler implements Scheduler {
 
   #finish(slot: Slot, pending: Pending, result: ExecResult): void {
     slot.busy--;
-    this.#inflight--;
-    pending.resolve(result);
     if (this.#queue.length > 0) {
       const free = this.#leastBusy();
       if (free) this.#run(free, this.#queue.shift()!);
     }
+    this.#finishQueued(pending, result);
+  }
+
+  /** Answers `pending` (it has left the queue and any instance) and tracks the drain. */
+  #finishQueued(pending: Pending, result: ExecResult): void {
+    this.#inflight--;
+    pending.resolve(result);
     if (this.#inflight === 0 && this.#drained) {
       this.#drained();
       this.#drained = undefined;

@@ -29,6 +29,7 @@ import type { ModelConfig } from '../../sdk/model-config.ts';
 import type { BackendInstance, ExecRequest, ExecResult } from '../backends/backend.ts';
 import type { ModelStats } from '../stats/model-stats.ts';
 import { batchShapeKey } from './batch-shape.ts';
+import { cancelledResult, onCancel } from './cancellation.ts';
 import { PriorityQueue, type QueueEntry } from './priority-queue.ts';
 import { requestCycleError } from './request-cycle.ts';
 import { MAX_TIMER_MS, type Scheduler } from './scheduler.ts';
@@ -91,6 +92,7 @@ export class DynamicBatcher implements Scheduler {
 
   enqueue(request: ExecRequest): Promise<ExecResult> {
     if (this.#draining) return Promise.resolve(rejection(`${this.#label} is unloading`));
+    if (request.signal?.aborted) return Promise.resolve(cancelledResult(this.#label));
     const cycle = requestCycleError(this.#label, request, this.#slots);
     if (cycle) return Promise.resolve({ ok: false, error: cycle, rejected: true });
     return new Promise<ExecResult>((resolve) => {
@@ -121,6 +123,7 @@ export class DynamicBatcher implements Scheduler {
         return resolve(rejection(`${this.#label}: ${refused}`));
       }
       this.#inflight++;
+      entry.stopCancel = onCancel(request, () => this.#cancel(entry));
       this.#schedule();
     });
   }
@@ -152,6 +155,7 @@ export class DynamicBatcher implements Scheduler {
   #schedule(): void {
     const now = performance.now();
     for (const entry of this.#queue.expire(now)) {
+      entry.stopCancel?.();
       this.#settle(entry, rejection(`${this.#label}: Request timeout expired`));
     }
     let waitUntil = Infinity;
@@ -210,7 +214,15 @@ export class DynamicBatcher implements Scheduler {
     return best;
   }
 
+  /** A queued request was cancelled: out of the queue, answered CANCELLED; the rest may form a batch now. */
+  #cancel(entry: QueueEntry): void {
+    this.#queue.remove([entry]);
+    this.#settle(entry, cancelledResult(this.#label));
+    this.#schedule();
+  }
+
   #run(slot: Slot, entries: QueueEntry[], now: number): void {
+    for (const entry of entries) entry.stopCancel?.();
     slot.busy++;
     const rows = entries.reduce((sum, entry) => sum + entry.rows, 0);
     slot.instance.execute(entries.map((entry) => entry.request)).then(

@@ -32,6 +32,8 @@ export interface QueueEntry {
   shapeKey?: string;
   /** Arrival number, for preserve_ordering. */
   readonly sequence: number;
+  /** Stops listening for the request's cancellation; called when it leaves the queue. */
+  stopCancel?: () => void;
 }
 
 interface Level {

@@ -29,6 +29,7 @@ import { NereidError } from '../../sdk/errors.ts';
 import type { ModelConfig } from '../../sdk/model-config.ts';
 import type { BackendInstance, ExecRequest, ExecResult } from '../backends/backend.ts';
 import type { ModelStats } from '../stats/model-stats.ts';
+import { cancelledResult } from './cancellation.ts';
 import { requestCycleError } from './request-cycle.ts';
 import { MAX_TIMER_MS, type Scheduler } from './scheduler.ts';
 import { ActiveSequence, type SequenceRequest } from './sequence-active.ts';
@@ -116,6 +117,7 @@ export class SequenceBatcher implements Scheduler, LaneHost {
     if (this.#draining) return refuse(NereidError.unavailable(`${this.label} is unloading`));
     const cycle = requestCycleError(this.label, request, this.#lanes.map((lane) => ({ instance: lane.instance, depth: 1 })));
     if (cycle) return Promise.resolve({ ok: false, error: cycle, rejected: true });
+    if (request.signal?.aborted) return Promise.resolve(cancelledResult(this.label));
     if (request.batchSize > 1) {
       return refuse(NereidError.invalidArg(`inference request to model '${this.#model}' must specify batch-size 1 due to requirements of sequence batcher`));
     }

@@ -105,7 +105,7 @@ export class RequestValidator {
         );
       }
     }
-    const exec: ExecRequest = { id: request.id, parameters: request.parameters, inputs, outputs: this.#requestedOutputs(request), batchSize, callers };
+    const exec: ExecRequest = { id: request.id, parameters: request.parameters, inputs, outputs: this.#requestedOutputs(request), batchSize, callers, signal: request.signal };
     return request.parameters && (request.parameters.priority !== undefined || request.parameters.timeout !== undefined) ? this.#withScheduling(exec) : exec;
   }
 

@@ -170,6 +170,7 @@ export function writeRequests(writer: FrameWriter, requests: readonly RequestDes
     writer.str(request.id);
     writeValue(writer, request.correlationId);
     writer.num(request.flags);
+    writer.num(request.cancelToken ?? 0);
     writeParameters(writer, request.parameters);
     writeStrings(writer, request.requestedOutputs);
     writeTensors(writer, request.inputs);
@@ -183,9 +184,11 @@ export function readRequests(reader: FrameReader): RequestDescriptor[] {
     const id = reader.str();
     const correlationId = readValue(reader) as number | string;
     const flags = reader.num();
+    const cancelToken = reader.num();
     const parameters = readParameters(reader) ?? {};
     const requestedOutputs = readStrings(reader);
     requests[i] = { id, correlationId, flags, parameters, requestedOutputs, inputs: readTensors(reader) };
+    if (cancelToken !== 0) requests[i]!.cancelToken = cancelToken;
   }
   return requests;
 }

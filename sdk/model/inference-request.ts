@@ -32,6 +32,7 @@
 import { NereidError } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';
 import { startInference } from './bls.ts';
+import { boundHost } from './host-slot.ts';
 import { InferenceResponse, checkTensors } from './inference-response.ts';
 import type { ParameterValue, RequestDescriptor } from './isolate-protocol.ts';
 import { checkParameters, type Parameters } from './parameters.ts';
@@ -67,6 +68,7 @@ interface ReceivedFields {
   id: string;
   correlationId: number | string;
   flags: number;
+  cancelToken: number;
 }
 
 // Not exported: only this module can build a received request.
@@ -109,11 +111,13 @@ export class InferenceRequest {
   /** For `exec()`: milliseconds before the call gives up; 0: the server's default. */
   readonly timeoutMs: number;
   readonly #received: boolean;
+  readonly #cancelToken: number;
 
   constructor(init: InferenceRequestInit) {
     if (typeof init !== 'object' || init === null) throw NereidError.invalidArg('InferenceRequest: expected { model, inputs, ... }');
     const received = (init as Init)[RECEIVED];
     this.#received = received !== undefined;
+    this.#cancelToken = received?.cancelToken ?? 0;
     if (received === undefined && (typeof init.model !== 'string' || init.model === '')) {
       throw NereidError.invalidArg('InferenceRequest: model must be the name of the model to call');
     }
@@ -150,12 +154,19 @@ export class InferenceRequest {
   }
 
   /**
-   * Whether the client has cancelled this request. Always false for now:
-   * cancellation is not delivered to models yet. Long-running models should
-   * still check it between steps so they stop early once it is.
+   * Whether the client has cancelled this request (it disconnected, cancelled
+   * its call, or its caller's request was cancelled). Long-running models
+   * should check it between steps and stop early: the response of a
+   * cancelled request is dropped. Always false for a request built to call
+   * another model.
+   *
+   * @example
+   * ```ts
+   * for (let step = 0; step < maxTokens && !request.isCancelled(); step++) { ... }
+   * ```
    */
   isCancelled(): boolean {
-    return false;
+    return this.#cancelToken !== 0 && boundHost('isCancelled()').isCancelled(this.#cancelToken);
   }
 
   /**
@@ -189,7 +200,7 @@ export function receivedRequest(
     inputs: descriptor.inputs.map((input) => tensorFromDescriptor(input, take)),
     requestedOutputs: descriptor.requestedOutputs,
     parameters: descriptor.parameters,
-    [RECEIVED]: { id: descriptor.id ?? '', correlationId: descriptor.correlationId ?? 0, flags: descriptor.flags ?? 0 },
+    [RECEIVED]: { id: descriptor.id ?? '', correlationId: descriptor.correlationId ?? 0, flags: descriptor.flags ?? 0, cancelToken: descriptor.cancelToken ?? 0 },
   };
   return new InferenceRequest(init);
 }

@@ -46,6 +46,8 @@ export interface RequestDescriptor {
   correlationId: number | string;
   /** Sequence flags: 1 = START, 2 = END. */
   flags: number;
+  /** Asks `HostBridge.isCancelled` about this request; 0: it cannot be cancelled. */
+  cancelToken?: number;
 }
 
 /** One response from `execute`: outputs, or an error for just that request. */
@@ -106,6 +108,8 @@ export interface HostBridge {
   /** Starts a BLS inference; its result arrives through `IsolateEntry.resume(callId, ...)`. */
   infer(callId: number, request: BlsRequestDescriptor): void;
   isModelReady(model: string, version: string): boolean;
+  /** Whether the request `RequestDescriptor.cancelToken` names has been cancelled by its client. */
+  isCancelled(cancelToken: number): boolean;
   /** Moves a host tensor's payload into the isolate (transferred, not copied); the handle is spent. */
   takeTensor(handle: number): ArrayBufferView | Uint8Array[];
   /** Reports the end of `initialize` / `execute` / `finalize` call `callId`. */

@@ -36,6 +36,7 @@ export function adaptHostWire(wire: HostWire): AdaptedWire {
     setTimer: (timerId, delayMs) => wire.setTimer(timerId, delayMs),
     clearTimer: (timerId) => wire.clearTimer(timerId),
     isModelReady: (model, version) => wire.isModelReady(model, version),
+    isCancelled: (cancelToken) => wire.isCancelled(cancelToken),
     takeTensor: (handle) => wire.takeTensor(handle),
     metricFamily: (name, description, kind) => wire.metricFamily(name, description, kind),
     metric: (familyId, labelsJson, bucketsJson) => wire.metric(familyId, labelsJson, bucketsJson),

@@ -46,7 +46,14 @@ import type { HostBridge, MetricKind, MetricOp } from './isolate-protocol.ts';
 
 export type { MetricKind } from './isolate-protocol.ts';
 
-/** What `new MetricFamily(...)` takes. */
+/**
+ * What `new MetricFamily(...)` takes.
+ *
+ * @example
+ * ```ts
+ * const init: MetricFamilyInit = { name: 'tokens_total', description: 'Tokens generated', kind: MetricFamily.COUNTER };
+ * ```
+ */
 export interface MetricFamilyInit {
   /** Prometheus metric name (`[a-zA-Z_:][a-zA-Z0-9_:]*`); `nv_`, `process_` and `nodejs_` are the server's. */
   name: string;
@@ -55,7 +62,14 @@ export interface MetricFamilyInit {
   kind: MetricKind;
 }
 
-/** What `family.metric(...)` takes. */
+/**
+ * What `family.metric(...)` takes.
+ *
+ * @example
+ * ```ts
+ * latency.metric({ labels: { route: 'short' }, buckets: [1, 5, 25, 100] }); // a histogram series
+ * ```
+ */
 export interface MetricInit {
   /** Label names and values, both strings; none by default. */
   labels?: Readonly<Record<string, string>>;
@@ -63,7 +77,16 @@ export interface MetricInit {
   buckets?: readonly number[];
 }
 
-/** One labelled series of a family. Get one with `family.metric({ labels })`. */
+/**
+ * One labelled series of a family. Get one with `family.metric({ labels })`.
+ *
+ * @example
+ * ```ts
+ * const served = requests.metric({ labels: { model: 'generate' } });
+ * served.increment();      // counter + 1
+ * served.value();          // e.g. 42
+ * ```
+ */
 export interface Metric {
   readonly family: MetricFamily;
   readonly labels: Readonly<Record<string, string>>;

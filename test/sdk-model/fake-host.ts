@@ -82,6 +82,13 @@ export class FakeHost implements HostBridge {
     } else setImmediate(() => void deliver());
   }
 
+  /** Cancel tokens the test has cancelled. */
+  readonly cancelled = new Set<number>();
+
+  isCancelled(cancelToken: number): boolean {
+    return this.cancelled.has(cancelToken);
+  }
+
   isModelReady(model: string, version: string): boolean {
     this.readyQueries.push([model, version]);
     return this.ready.has(model);

@@ -67,6 +67,7 @@ export class ScriptBackend implements Backend {
         clearTimer: ignore,
         infer: ignore,
         isModelReady: () => false,
+        isCancelled: () => false,
         takeTensor: () => {
           throw new Error('no tensors during autoCompleteConfig');
         },

@@ -32,6 +32,7 @@ import { renderConfigJson } from '../../config/render-config-json.ts';
 import type { Logger } from '../../logging/logger.ts';
 import { CustomMetrics, type CustomMetricsOwner } from '../../metrics/custom-metrics.ts';
 import type { BackendInstance, BackendLoadContext, ExecRequest, ExecResult, InstanceSpec } from '../backend.ts';
+import { ExecuteCancellation } from './execute-cancellation.ts';
 import { IsolateSandbox, type EntryFailure } from './isolate-sandbox.ts';
 import type { ScriptOptions } from './script-options.ts';
 import { TensorHandles } from './tensor-handles.ts';
@@ -73,6 +74,9 @@ export class ScriptInstance implements BackendInstance {
   #executing = 0;
   /** While an execute runs: this instance and every instance waiting for the requests it executes (ExecRequest.callers). */
   #callers: Set<BackendInstance> | undefined;
+  /** While an execute runs: what its requests' cancellation looks like to the script. */
+  #cancellation: ExecuteCancellation | undefined;
+  #nextCancelToken = 1;
   #failure: ErrorData | undefined;
   #disposed = false;
 
@@ -128,11 +132,14 @@ export class ScriptInstance implements BackendInstance {
     }
     this.#executing++;
     this.#callers = new Set<BackendInstance>([this]);
+    const cancellation = new ExecuteCancellation(requests, this.#nextCancelToken);
+    this.#nextCancelToken += cancellation.tokenCount;
+    this.#cancellation = cancellation;
     for (const request of requests) request.callers?.forEach((caller) => this.#callers!.add(caller));
     try {
       // Timed as Triton's statistics split it: describing the requests, the model's execute (awaits included), reading the responses.
       const started = performance.now();
-      const descriptors = requests.map((request) => this.#describeRequest(request));
+      const descriptors = requests.map((request, i) => this.#describeRequest(request, cancellation.tokenOf(i)));
       const described = performance.now();
       const result = await this.#call('execute', (sandbox, callId) => sandbox.execute(callId, descriptors));
       const executed = performance.now();
@@ -152,7 +159,9 @@ export class ScriptInstance implements BackendInstance {
       if (--this.#executing === 0) {
         this.#handles.release();
         this.#callers = undefined;
+        this.#cancellation = undefined;
       }
+      cancellation.dispose();
     }
   }
 
@@ -220,7 +229,7 @@ export class ScriptInstance implements BackendInstance {
     this.#metrics.release();
   }
 
-  #describeRequest(request: ExecRequest): RequestDescriptor {
+  #describeRequest(request: ExecRequest, cancelToken: number): RequestDescriptor {
     const parameters: Record<string, ParameterValue> = {};
     for (const [key, value] of Object.entries(request.parameters ?? {})) {
       parameters[key] = typeof value === 'bigint' ? Number(value) : value;
@@ -234,6 +243,7 @@ export class ScriptInstance implements BackendInstance {
       // The isolate protocol carries numbers and strings: a uint64 id beyond 2^53 goes as its decimal text, exact.
       correlationId: typeof id === 'bigint' ? (id <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(id) : id.toString()) : (id ?? 0),
       flags: request.flags ?? 0,
+      cancelToken,
     };
   }
 
@@ -277,6 +287,7 @@ export class ScriptInstance implements BackendInstance {
           inputs,
           outputs: request.requestedOutputs.map((name) => ({ name })),
           parameters: request.parameters,
+          signal: this.#cancellation?.blsSignal,
         },
         this.#callers,
       );
@@ -319,6 +330,7 @@ export class ScriptInstance implements BackendInstance {
       },
       infer: (callId: number, request: BlsRequestDescriptor) => this.#infer(callId, request),
       isModelReady: (model: string, version: string) => this.#context.host.isModelReady(model, version || undefined),
+      isCancelled: (cancelToken: number) => this.#cancellation?.isCancelled(cancelToken) ?? false,
       takeTensor: (handle: number) => this.#handles.take(handle) as never,
       metricFamily: (name, description, kind) => metrics.family(name, description, kind),
       metric: (familyId, labelsJson, bucketsJson) => metrics.metric(familyId, labelsJson, bucketsJson),
