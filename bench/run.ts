@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   const port = await freePort();
   const nereid = await startChild(
     `${root}runtime/cli/main.ts`,
-    ['serve', '--model-repository', repository, '--http-port', String(port), '--http-address', '127.0.0.1', '--metrics-port', '0'],
+    ['serve', '--model-repository', repository, '--http-port', String(port), '--http-address', '127.0.0.1', '--metrics-port', '0', '--grpc-port', '0'],
     /HTTP service listening/,
   );
   for (const workload of workloads) {

@@ -84,7 +84,7 @@ export async function benchBlsHttp(report: Report, repository: string, cli: stri
   const section = 'bls-http';
   report.print(`\n[${section}] ${DIRECT} vs ${BLS} over HTTP, binary tensors, nereid serve in its own process\n`);
   const port = await freePort();
-  const args = ['serve', '--model-repository', repository, '--http-port', String(port), '--http-address', '127.0.0.1'];
+  const args = ['serve', '--model-repository', repository, '--http-port', String(port), '--http-address', '127.0.0.1', '--grpc-port', '0', '--metrics-port', '0'];
   const child = await startChild(cli, [...args, '--model-control-mode', 'explicit', '--load-model', DIRECT, '--load-model', BLS], /HTTP service listening/);
   try {
     const bodies = new Map([DIRECT, BLS].map((model) => {

@@ -49,6 +49,18 @@ export interface InferRequest {
   signal?: AbortSignal;
 }
 
+/**
+ * One message of a streamed inference (`server.inferStream()`): a response,
+ * or an error for it (the stream goes on unless `final`), and whether it is
+ * the last message. A final message may carry neither (a decoupled model
+ * ending its stream without another response).
+ */
+export interface InferStreamItem {
+  response?: InferResponse;
+  error?: Error & { code: string };
+  final: boolean;
+}
+
 export interface InferResponse {
   model: string;
   version: string;

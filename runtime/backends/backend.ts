@@ -92,6 +92,13 @@ export interface ExecRequest {
   /** The caller's cancellation (InferRequest.signal): schedulers drop the request while it is queued; a model.ts can ask. */
   readonly signal?: AbortSignal;
   /**
+   * Decoupled models only: where the instance delivers the request's
+   * responses as the model sends them (none with `final` alone), possibly
+   * after execute has returned; the last call has `final` true. The result
+   * execute returns for such a request only reports a failure of the execute.
+   */
+  readonly respond?: (result: ExecResult | undefined, final: boolean) => void;
+  /**
    * Set by the sequence batcher: the sequence's correlation id (a uint64 as
    * bigint, or a string); absent outside a sequence. A model.ts sees it as
    * `InferenceRequest.correlationId`.
@@ -162,6 +169,8 @@ export interface Backend {
   /** Whether a GPU instance can be created (KIND_AUTO resolution). */
   gpuAvailable?(): boolean;
   createInstance(context: BackendLoadContext, spec: InstanceSpec): Promise<BackendInstance>;
+  /** True when its instances can serve decoupled models (ExecRequest.respond). */
+  readonly supportsDecoupled?: boolean;
   /** Releases resources shared by all instances (probe sessions, caches). */
   dispose?(): Promise<void>;
 }

@@ -1,9 +1,10 @@
 /**
- * `nereid serve`: loads the model repository, starts the HTTP frontend and
- * the metrics endpoint, and shuts down cleanly on SIGINT/SIGTERM (in-flight
+ * `nereid serve`: loads the model repository, starts the HTTP and gRPC
+ * frontends and the metrics endpoint, and shuts down cleanly on SIGINT/SIGTERM (in-flight
  * requests drain, bounded by --exit-timeout-secs).
  */
 import { NereidError } from '../../sdk/errors.ts';
+import { createGrpcFrontend, type GrpcFrontend } from '../grpc/grpc-frontend.ts';
 import { createHttpFrontend } from '../http/http-frontend.ts';
 import { createLogger } from '../logging/logger.ts';
 import { createMetricsListener } from '../metrics/metrics-listener.ts';
@@ -25,6 +26,7 @@ async function serve(options: ServeOptions): Promise<void> {
     log,
   });
   let http: Awaited<ReturnType<typeof createHttpFrontend>> | undefined;
+  let grpc: GrpcFrontend | undefined;
   let metrics: ReturnType<typeof createMetricsListener> | undefined;
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
@@ -36,7 +38,7 @@ async function serve(options: ServeOptions): Promise<void> {
       process.exit(1);
     }, options.exitTimeoutSecs * 1000);
     timeout.unref();
-    await Promise.all([http?.close(), metrics?.close()]);
+    await Promise.all([http?.close(), grpc?.close(), metrics?.close()]);
     await server.close();
     log.info('stopped');
     process.exit(0);
@@ -55,7 +57,11 @@ async function serve(options: ServeOptions): Promise<void> {
     const { host, port } = await metrics.listen();
     log.info(`Metrics service listening on ${host}:${port}`);
   }
-  log.info('the gRPC service is not implemented yet; --grpc-port is accepted for compatibility');
+  if (options.allowGrpc) {
+    grpc = createGrpcFrontend(server, { port: options.grpcPort, host: options.grpcAddress, log, logVerboseLevel: options.logVerbose });
+    const { host, port } = await grpc.listen();
+    log.info(`gRPC service listening on ${host}:${port}`);
+  }
 }
 
 async function main(): Promise<void> {

@@ -16,7 +16,9 @@ export interface ServeOptions {
   allowHttp: boolean;
   httpPort: number;
   httpAddress: string;
+  allowGrpc: boolean;
   grpcPort: number;
+  grpcAddress: string;
   allowMetrics: boolean;
   metricsPort: number;
   /** Undefined: the HTTP address. */
@@ -41,7 +43,9 @@ export const USAGE = `Usage: nereid serve --model-repository DIR [options]
   --http-address ADDR           HTTP listen address (default 0.0.0.0)
   --allow-http BOOL             serve HTTP (default true)
   --http-max-input-size BYTES   largest accepted HTTP request body (default 67108864)
-  --grpc-port N                 gRPC port (default 8001; the gRPC frontend is not implemented yet)
+  --allow-grpc BOOL             serve gRPC (default true)
+  --grpc-port N                 gRPC port (default 8001; 0 picks a free port)
+  --grpc-address ADDR           gRPC listen address (default 0.0.0.0)
   --allow-metrics BOOL          serve Prometheus metrics at /metrics on the metrics port (default true)
   --metrics-port N              metrics port (default 8002; 0 picks a free port)
   --metrics-address ADDR        metrics listen address (default: the HTTP address)
@@ -61,7 +65,9 @@ const DEFAULTS: ServeOptions = {
   allowHttp: true,
   httpPort: 8000,
   httpAddress: '0.0.0.0',
+  allowGrpc: true,
   grpcPort: 8001,
+  grpcAddress: '0.0.0.0',
   allowMetrics: true,
   metricsPort: 8002,
   metricsAddress: undefined,
@@ -71,7 +77,7 @@ const DEFAULTS: ServeOptions = {
   exitTimeoutSecs: 30,
 };
 
-const BOOLEAN_FLAGS = new Set(['strict-model-config', 'strict-readiness', 'allow-http', 'allow-metrics']);
+const BOOLEAN_FLAGS = new Set(['strict-model-config', 'strict-readiness', 'allow-http', 'allow-grpc', 'allow-metrics']);
 const KNOWN_FLAGS = new Set([
   ...BOOLEAN_FLAGS,
   'model-repository',
@@ -82,6 +88,7 @@ const KNOWN_FLAGS = new Set([
   'http-port',
   'http-address',
   'grpc-port',
+  'grpc-address',
   'metrics-port',
   'metrics-address',
   'http-max-input-size',
@@ -161,8 +168,14 @@ function applyFlag(options: ServeOptions, flag: string, value: string): void {
     case 'http-address':
       options.httpAddress = value;
       return;
+    case 'allow-grpc':
+      options.allowGrpc = parseBool(flag, value);
+      return;
     case 'grpc-port':
       options.grpcPort = parseInteger(flag, value, 0, 65535);
+      return;
+    case 'grpc-address':
+      options.grpcAddress = value;
       return;
     case 'allow-metrics':
       options.allowMetrics = parseBool(flag, value);

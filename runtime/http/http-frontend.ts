@@ -21,6 +21,7 @@ import Fastify, { type FastifyInstance, type InjectOptions, type LightMyRequestR
 import type { InferenceServer } from '../server/server-api.ts';
 import { createErrorHandler, handleClientError, handleFrameworkError, sendErrorBody } from './error-reply.ts';
 import { type HttpFrontendOptions, resolveHttpOptions } from './http-options.ts';
+import { registerGenerateRoutes } from './generate-route.ts';
 import { registerInferRoute } from './infer-route.ts';
 import { registerModelRoutes } from './model-routes.ts';
 import { registerRepositoryRoutes } from './repository-routes.ts';
@@ -77,6 +78,7 @@ export function createHttpFrontend(server: InferenceServer, options: HttpFronten
   registerModelRoutes(app, server);
   registerStatsRoutes(app, server);
   registerInferRoute(app, server);
+  registerGenerateRoutes(app, server);
   registerRepositoryRoutes(app, server);
 
   let address: HttpAddress | undefined;

@@ -14,7 +14,7 @@ import { mkdtemp, mkdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize, resolve, sep } from 'node:path';
 import { NereidError } from '../../sdk/errors.ts';
-import type { InferRequest, InferResponse } from '../../sdk/inference.ts';
+import type { InferRequest, InferResponse, InferStreamItem } from '../../sdk/inference.ts';
 import type { Backend, BackendInstance, ModelHost } from '../backends/backend.ts';
 import { BackendRegistry } from '../backends/backend-registry.ts';
 import { OnnxBackend } from '../backends/onnx/onnx-backend.ts';
@@ -149,6 +149,11 @@ export class Server implements InferenceServer, MetricsSource {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  inferStream(request: InferRequest, callers?: ReadonlySet<BackendInstance>): AsyncIterable<InferStreamItem> {
+    if (request.parameters) rejectReservedParameters(request.parameters);
+    return this.#models.resolve(request.model, request.version).inferStream(request, callers);
   }
 
   modelStatistics(name?: string, version?: string): ModelStatisticsResponse {

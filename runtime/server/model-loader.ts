@@ -16,6 +16,7 @@ import { autoCompleteConfig } from '../config/auto-complete.ts';
 import { readModelConfig } from '../config/load-model-config.ts';
 import { normalizeConfig } from '../config/normalize-config.ts';
 import { validateAgainstSignature, validateConfig } from '../config/validate-config.ts';
+import { validateEnsembleSteps } from '../config/validate-ensemble-steps.ts';
 import type { Logger } from '../logging/logger.ts';
 import { listVersions } from '../repository/scan-repository.ts';
 import { selectVersions } from '../repository/version-policy.ts';
@@ -43,6 +44,7 @@ export async function completeModelConfig(
   modelDir: string,
   override: ModelConfig | undefined,
   settings: ModelLoadSettings,
+  steps?: ReadonlyMap<string, ModelConfig>,
 ): Promise<{ config: ModelConfig; versions: number[]; backend: Backend }> {
   const onDisk = override ?? (await readModelConfig(modelDir));
   if (!onDisk && settings.strictModelConfig) {
@@ -52,6 +54,7 @@ export async function completeModelConfig(
   if (!raw.name) raw.name = name;
   const available = await listVersions(modelDir);
   const versions = selectVersions(name, raw.version_policy, available);
+  if (raw.platform === ENSEMBLE_PLATFORM) return { config: completeEnsembleConfig(name, raw, settings, steps), versions, backend: ENSEMBLE_BACKEND };
   const newestDir = join(modelDir, String(versions[versions.length - 1]));
   const backend = settings.backends.resolve(raw, newestDir);
   // A model found by its file alone gets the backend that serves that file, so /config names it.
@@ -80,14 +83,15 @@ export async function loadModel(
   modelDir: string,
   override: ModelConfig | undefined,
   settings: ModelLoadSettings,
+  steps?: ReadonlyMap<string, ModelConfig>,
 ): Promise<LoadedModel> {
-  const { config, versions, backend } = await completeModelConfig(name, modelDir, override, settings);
+  const { config, versions, backend } = await completeModelConfig(name, modelDir, override, settings, steps);
   const loaded = new Map<number, ModelVersion>();
   try {
     for (const version of versions) {
       const versionDir = join(modelDir, String(version));
       const modelPath = join(versionDir, config.default_model_filename || backend.defaultModelFilename);
-      if (!existsSync(modelPath)) throw NereidError.invalidArg(`model '${name}' version ${version}: model file not found: ${modelPath}`);
+      if (backend !== ENSEMBLE_BACKEND && !existsSync(modelPath)) throw NereidError.invalidArg(`model '${name}' version ${version}: model file not found: ${modelPath}`);
       const log = settings.log.child(`[${name}:${version}]`);
       const context = { config, modelName: name, version, modelDir, versionDir, modelPath, log, host: settings.host };
       loaded.set(version, await ModelVersion.create(backend, context));
@@ -97,6 +101,27 @@ export async function loadModel(
     throw error;
   }
   return { config, versions: loaded };
+}
+
+const ENSEMBLE_PLATFORM = 'ensemble';
+
+/**
+ * Ensembles have no backend, model file or instances: their "backend" only
+ * names them, and their scheduler runs the steps (create-scheduler.ts).
+ */
+const ENSEMBLE_BACKEND: Backend = {
+  name: ENSEMBLE_PLATFORM,
+  platforms: [ENSEMBLE_PLATFORM],
+  defaultModelFilename: '',
+  createInstance: () => Promise.reject(NereidError.internal('an ensemble has no instances')),
+};
+
+/** Normalise and validate an ensemble, then check it against the configs its steps are served with. */
+function completeEnsembleConfig(name: string, raw: ModelConfig, settings: ModelLoadSettings, steps: ReadonlyMap<string, ModelConfig> | undefined): ModelConfig {
+  const normalized = normalizeConfig(raw, { modelName: name, gpuAvailable: false, defaultModelFilename: '' });
+  validateConfig(normalized, { modelName: name, knownBackends: settings.backends.names, gpuAvailable: false });
+  validateEnsembleSteps(normalized, steps ?? new Map());
+  return deepFreeze(normalized);
 }
 
 function deepFreeze<T>(value: T): T {

@@ -3,10 +3,17 @@
  * Applies the model control mode (none | explicit | poll), serialises
  * load/unload/reload per model, and swaps reloaded models in without dropping
  * in-flight requests (the old versions drain before they are disposed).
+ *
+ * Ensembles depend on their step models: they load after them (loading an
+ * ensemble loads the steps that are not loaded yet, as Triton does in every
+ * mode), and an ensemble whose step is not serving is not ready (its requests
+ * answer UNAVAILABLE) until the step is back.
  */
 import { rm } from 'node:fs/promises';
 import { NereidError } from '../../sdk/errors.ts';
 import type { ModelConfig } from '../../sdk/model-config.ts';
+import { readModelConfig } from '../config/load-model-config.ts';
+import { ensembleStepModels } from '../config/validate-ensemble-steps.ts';
 import type { Logger } from '../logging/logger.ts';
 import { fingerprintModelDir, listModelDirs, type RepositoryModelDir } from '../repository/scan-repository.ts';
 import { loadModel, type LoadedModel, type ModelLoadSettings } from './model-loader.ts';
@@ -59,15 +66,22 @@ export class ModelManager {
       const why = entry.reason ? `: ${entry.reason}` : '';
       throw NereidError.unavailable(`Request for unknown model: '${name}' is not ready (state ${entry.state})${why}`);
     }
+    let found: ModelVersion | undefined;
     if (!version) {
-      if (!entry.latest) throw NereidError.unavailable(`Request for unknown model: '${name}' has no available versions`);
-      return entry.latest;
+      found = entry.latest;
+      if (!found) throw NereidError.unavailable(`Request for unknown model: '${name}' has no available versions`);
+    } else {
+      found = /^[1-9][0-9]*$/.test(version) ? entry.loaded.versions.get(Number(version)) : undefined;
+      if (!found) {
+        const served = [...entry.loaded.versions.keys()].join(', ');
+        throw NereidError.notFound(`Request for unknown model: '${name}' version ${version} is not found; served versions: ${served}`);
+      }
     }
-    const number = Number(version);
-    const found = /^[1-9][0-9]*$/.test(version) ? entry.loaded.versions.get(number) : undefined;
-    if (!found) {
-      const served = [...entry.loaded.versions.keys()].join(', ');
-      throw NereidError.notFound(`Request for unknown model: '${name}' version ${version} is not found; served versions: ${served}`);
+    if (found.config.ensemble_scheduling) {
+      const missing = this.#missingSteps(found.config);
+      if (missing.length > 0) {
+        throw NereidError.unavailable(`Request for unknown model: '${name}' is not ready: ${ensembleUnavailable(name, missing)}`);
+      }
     }
     return found;
   }
@@ -119,19 +133,37 @@ export class ModelManager {
     return true;
   }
 
-  /** Loads every model in the repository (modes none and poll; explicit with `--load-model=*`). */
+  /**
+   * Loads every model in the repository (modes none and poll; explicit with
+   * `--load-model=*`), in dependency order: a wave of models whose steps (if
+   * any) are all in earlier waves at a time, models of one wave in parallel.
+   */
   async loadAll(): Promise<void> {
     const { models, duplicates } = await this.#scan();
     this.#reportDuplicates(duplicates);
+    const steps = new Map<string, string[]>();
+    await Promise.all(
+      [...models.values()].map(async (model) => {
+        const config = await readModelConfig(model.dir).catch(() => undefined);
+        steps.set(model.name, ensembleStepModels(config).filter((step) => models.has(step)));
+      }),
+    );
     // A model that fails is left UNAVAILABLE with its reason; the others load regardless.
-    await Promise.all([...models.values()].map((model) => this.load(model.name, { dir: model.dir }).catch(() => {})));
+    for (const wave of loadWaves(steps)) {
+      await Promise.all(wave.map((name) => this.#load(name, { dir: models.get(name)!.dir }, false).catch(() => {})));
+    }
   }
 
   /**
    * Loads (or reloads) one model. On a reload the old versions keep serving
    * until the new ones are ready; if the new load fails, the old ones stay.
+   * An ensemble's step models that are not loaded are loaded first.
    */
   load(name: string, source?: ModelSource): Promise<void> {
+    return this.#load(name, source, true);
+  }
+
+  #load(name: string, source: ModelSource | undefined, loadSteps: boolean): Promise<void> {
     const entry = this.#entry(name);
     const task = entry.pending.then(async () => {
       let resolved: ModelSource | undefined;
@@ -141,8 +173,10 @@ export class ModelManager {
         resolved = source ?? (await this.#findSource(name));
         if (!entry.loaded) entry.state = ModelState.Loading;
         fingerprint = resolved.config ? undefined : await fingerprintModelDir(resolved.dir).catch(() => undefined);
+        const stepNames = ensembleStepModels(resolved.config ?? (await readModelConfig(resolved.dir).catch(() => undefined)));
+        const steps = stepNames.length > 0 ? await this.#prepareSteps(name, stepNames, loadSteps) : undefined;
         this.#log.info(`loading model '${name}' from ${resolved.dir}`);
-        loaded = await loadModel(name, resolved.dir, resolved.config, this.#settings);
+        loaded = await loadModel(name, resolved.dir, resolved.config, this.#settings, steps);
       } catch (error) {
         const failure = NereidError.from(error, `model '${name}'`);
         this.#log.error(`failed to load model '${name}': ${failure.message}`);
@@ -227,7 +261,10 @@ export class ModelManager {
     const result: RepositoryIndexEntry[] = [];
     for (const name of [...names].sort()) {
       const entry = this.#entries.get(name);
-      if (entry?.loaded) {
+      const missing = entry?.latest?.config.ensemble_scheduling ? this.#missingSteps(entry.latest.config) : [];
+      if (entry?.loaded && missing.length > 0) {
+        if (!readyOnly) result.push({ name, state: ModelState.Unavailable, reason: ensembleUnavailable(name, missing) });
+      } else if (entry?.loaded) {
         for (const version of [...entry.loaded.versions.keys()].sort((a, b) => a - b)) {
           result.push({ name, version: String(version), state: ModelState.Ready, reason: '' });
         }
@@ -252,6 +289,58 @@ export class ModelManager {
       this.#entries.set(name, entry);
     }
     return entry;
+  }
+
+  /**
+   * The configs an ensemble's steps are served with, once every step that is
+   * loading has settled (and, with `loadSteps`, every step not loaded has been
+   * loaded). Steps that are not available are left out: validation names them.
+   */
+  async #prepareSteps(name: string, steps: readonly string[], loadSteps: boolean): Promise<Map<string, ModelConfig>> {
+    const cycle = await this.#findCycle(name, steps);
+    if (cycle) throw NereidError.invalidArg(cycle);
+    await Promise.all(
+      steps.map(async (step) => {
+        await this.#entries.get(step)?.pending;
+        if (loadSteps && !this.#entries.get(step)?.loaded) await this.load(step).catch(() => {});
+      }),
+    );
+    const configs = new Map<string, ModelConfig>();
+    for (const step of steps) {
+      const loaded = this.#entries.get(step)?.loaded;
+      if (loaded) configs.set(step, loaded.config);
+    }
+    return configs;
+  }
+
+  /** Triton's message for an ensemble that (through nested ensembles) contains itself, read from the repository's configs. */
+  async #findCycle(start: string, steps: readonly string[]): Promise<string | undefined> {
+    const seen = new Set<string>();
+    const visit = async (name: string, via: string, stepsOf: readonly string[]): Promise<string | undefined> => {
+      for (const step of stepsOf) {
+        if (step === start) return `circular dependency between ensembles: ${start} -> ... -> ${via} -> ${start}`;
+        if (seen.has(step)) continue;
+        seen.add(step);
+        const source = await this.#findSource(step).catch(() => undefined);
+        const config = source && (await readModelConfig(source.dir).catch(() => undefined));
+        const found = await visit(step, step, ensembleStepModels(config));
+        if (found) return found;
+      }
+      return undefined;
+    };
+    return visit(start, start, steps);
+  }
+
+  /** The steps of an ensemble (nested ensembles included) that are not serving now. */
+  #missingSteps(config: ModelConfig): string[] {
+    const missing: string[] = [];
+    for (const step of config.ensemble_scheduling?.step ?? []) {
+      const loaded = this.#entries.get(step.model_name)?.loaded;
+      const version = step.model_version !== undefined && step.model_version > 0 ? loaded?.versions.get(step.model_version) : this.#entries.get(step.model_name)?.latest;
+      const serving = loaded !== undefined && version !== undefined && (!version.config.ensemble_scheduling || this.#missingSteps(version.config).length === 0);
+      if (!serving && !missing.includes(step.model_name)) missing.push(step.model_name);
+    }
+    return missing;
   }
 
   #loadedVersionsOf(name: string): ModelVersion[] {
@@ -291,3 +380,29 @@ export class ModelManager {
 }
 
 const UNLOADED = 'unloaded';
+
+function ensembleUnavailable(name: string, missing: readonly string[]): string {
+  return `ensemble ${name} contains models that are not available: ${missing.join(', ')}`;
+}
+
+/**
+ * Load order for models with dependencies (`steps`: model -> the models it
+ * needs): waves in which every model's dependencies are in earlier waves.
+ * Models on a cycle come last, where their load reports the cycle.
+ */
+export function loadWaves(steps: ReadonlyMap<string, readonly string[]>): string[][] {
+  const waves: string[][] = [];
+  const placed = new Set<string>();
+  let rest = [...steps.keys()].sort();
+  while (rest.length > 0) {
+    const wave = rest.filter((name) => (steps.get(name) ?? []).every((dep) => placed.has(dep) || !steps.has(dep)));
+    if (wave.length === 0) {
+      waves.push(rest);
+      break;
+    }
+    for (const name of wave) placed.add(name);
+    waves.push(wave);
+    rest = rest.filter((name) => !placed.has(name));
+  }
+  return waves;
+}

@@ -6,14 +6,15 @@
  */
 import { configTypeToDataType } from '../../sdk/datatypes.ts';
 import { NereidError } from '../../sdk/errors.ts';
-import type { InferRequest, InferResponse } from '../../sdk/inference.ts';
+import type { InferRequest, InferResponse, InferStreamItem } from '../../sdk/inference.ts';
 import type { ModelConfig, ModelInstanceGroup } from '../../sdk/model-config.ts';
 import { elementCount } from '../../sdk/shape.ts';
 import type { Tensor } from '../../sdk/tensor.ts';
-import type { Backend, BackendInstance, BackendLoadContext, ExecResult, InstanceSpec } from '../backends/backend.ts';
+import type { Backend, BackendInstance, BackendLoadContext, ExecRequest, ExecResult, InstanceSpec } from '../backends/backend.ts';
 import { createScheduler } from '../scheduler/create-scheduler.ts';
 import type { Scheduler } from '../scheduler/scheduler.ts';
 import { ModelStats, type FailureReason } from '../stats/model-stats.ts';
+import { ResponseStream } from './response-stream.ts';
 import { RequestValidator, resolveReshape } from './request-validator.ts';
 
 /** The instances Triton would create for the config's instance groups: `count` per listed GPU, or `count` in total. */
@@ -59,13 +60,16 @@ export class ModelVersion {
     this.#instances = instances;
     this.#validator = new RequestValidator(context.config);
     this.stats = new ModelStats(this.name, this.version);
-    this.#scheduler = createScheduler(`model '${this.name}' version ${this.version}`, context.config, [...instances.keys()], this.stats);
+    this.#scheduler = createScheduler(`model '${this.name}' version ${this.version}`, context.config, [...instances.keys()], this.stats, context.host);
     this.#outputReshapes = new Map((context.config.output ?? []).filter((o) => o.reshape).map((o) => [o.name, o.dims]));
     for (const instance of instances.keys()) this.#watch(instance);
   }
 
   /** Creates every instance of every instance group; if one fails, the ones created are disposed and the error names it. */
   static async create(backend: Backend, context: BackendLoadContext): Promise<ModelVersion> {
+    if (context.config.model_transaction_policy?.decoupled && !backend.supportsDecoupled) {
+      throw NereidError.invalidArg(`model '${context.modelName}': the ${backend.name} backend does not support decoupled models (model_transaction_policy { decoupled: true })`);
+    }
     const specs = instanceSpecs(context.config);
     const settled = await Promise.allSettled(specs.map((spec) => backend.createInstance(context, spec)));
     const instances = new Map<BackendInstance, InstanceSpec>();
@@ -89,21 +93,82 @@ export class ModelVersion {
     return this.#scheduler.pendingCount;
   }
 
+  /** True for `model_transaction_policy { decoupled: true }`: answers only through `inferStream`. */
+  get decoupled(): boolean {
+    return this.config.model_transaction_policy?.decoupled === true;
+  }
+
   async infer(request: InferRequest, callers?: ReadonlySet<BackendInstance>): Promise<InferResponse> {
+    if (this.decoupled) {
+      throw NereidError.unsupported(
+        `model '${this.name}' version ${this.version} is decoupled (it may send any number of responses per request): call it through a stream: POST /v2/models/${this.name}/generate_stream, gRPC ModelStreamInfer, or server.inferStream()`,
+      );
+    }
     const started = performance.now();
-    let exec;
+    const exec = this.#validate(request, callers, started);
+    const result = await this.#scheduler.enqueue(exec);
+    if (!result.ok) {
+      this.#recordFailure(result, started);
+      throw NereidError.fromData(result.error);
+    }
+    this.stats.recordSuccess(nanosSince(started), result.queueNs ?? 0, result.compute);
+    return this.#response(request, exec, result);
+  }
+
+  /**
+   * Runs `request` and streams its responses: a decoupled model's as it
+   * sends them, any other model's one response. Throws at once for a request
+   * that fails validation. Stopping the iteration early cancels the request.
+   */
+  inferStream(request: InferRequest, callers?: ReadonlySet<BackendInstance>): AsyncIterable<InferStreamItem> {
+    const started = performance.now();
+    const cancel = new AbortController();
+    const signal = request.signal ? AbortSignal.any([request.signal, cancel.signal]) : cancel.signal;
+    const stream = new ResponseStream(cancel);
+    let exec = this.#validate({ ...request, signal }, callers, started);
+    const fail = (result: Extract<ExecResult, { ok: false }>): void => {
+      this.#recordFailure(result, started);
+      stream.push({ error: NereidError.fromData(result.error), final: true });
+    };
+    if (this.decoupled) {
+      const validated = exec;
+      exec = {
+        ...exec,
+        respond: (result, final) => {
+          if (result && !result.ok && final) return fail(result);
+          if (final) this.stats.recordSuccess(nanosSince(started), 0, undefined);
+          if (!result) return stream.push({ final });
+          stream.push(result.ok ? { response: this.#response(request, validated, result), final } : { error: NereidError.fromData(result.error), final });
+        },
+      };
+    }
+    void this.#scheduler.enqueue(exec).then((result) => {
+      if (!result.ok) {
+        if (!stream.ended) fail(result);
+        return;
+      }
+      if (this.decoupled) return; // its responses come (or came) through `respond`
+      this.stats.recordSuccess(nanosSince(started), result.queueNs ?? 0, result.compute);
+      stream.push({ response: this.#response(request, exec, result), final: true });
+    });
+    return stream;
+  }
+
+  #validate(request: InferRequest, callers: ReadonlySet<BackendInstance> | undefined, started: number): ExecRequest {
     try {
-      exec = this.#validator.validate(request, callers);
+      return this.#validator.validate(request, callers);
     } catch (error) {
       this.stats.recordFailure(nanosSince(started), 'OTHER');
       throw error;
     }
-    const result = await this.#scheduler.enqueue(exec);
-    if (!result.ok) {
-      this.stats.recordFailure(nanosSince(started), failureReason(result));
-      throw NereidError.fromData(result.error);
-    }
-    this.stats.recordSuccess(nanosSince(started), result.queueNs ?? 0, result.compute);
+  }
+
+  #recordFailure(result: Extract<ExecResult, { ok: false }>, started: number): void {
+    // As Triton, an ensemble's failures count under reason OTHER (its steps count their own).
+    this.stats.recordFailure(nanosSince(started), this.config.ensemble_scheduling ? 'OTHER' : failureReason(result));
+  }
+
+  #response(request: InferRequest, exec: ExecRequest, result: Extract<ExecResult, { ok: true }>): InferResponse {
     const outputs = this.#outputReshapes.size ? result.outputs.map((t) => this.#toProtocolShape(t, exec.batchSize)) : result.outputs;
     const response: InferResponse = { model: this.name, version: this.versionString, outputs };
     if (request.id !== undefined) response.id = request.id;

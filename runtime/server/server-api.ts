@@ -4,7 +4,7 @@
  * `infer()`; there is no other path to a model.
  */
 import type { DataType } from '../../sdk/datatypes.ts';
-import type { InferRequest, InferResponse } from '../../sdk/inference.ts';
+import type { InferRequest, InferResponse, InferStreamItem } from '../../sdk/inference.ts';
 import type { ModelStatistics } from '../stats/model-stats.ts';
 
 /** Model lifecycle states, with Triton's names as the repository index reports them. */
@@ -72,6 +72,13 @@ export interface InferenceServer {
   /** The completed config of a ready model, as Triton's JSON rendering (every field, defaults included). */
   modelConfig(name: string, version?: string): Record<string, unknown>;
   infer(request: InferRequest): Promise<InferResponse>;
+  /**
+   * Runs one inference and streams its responses: any number from a
+   * decoupled model (the last `final`), one from any other. Throws at once
+   * for an unknown model or an invalid request; later failures arrive as
+   * items with `error`. Stopping the iteration early cancels the request.
+   */
+  inferStream(request: InferRequest): AsyncIterable<InferStreamItem>;
   /**
    * Statistics of every loaded version of every model (no name), of every
    * served version of `name`, or of that one version. Throws INVALID_ARG, as

@@ -36,7 +36,8 @@ function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
-function descriptorOf(response: InferenceResponse, requested: readonly string[]): ResponseDescriptor {
+/** The descriptor `response` crosses to the host as, keeping only the `requested` outputs (all when none are listed). */
+export function describeResponse(response: InferenceResponse, requested: readonly string[]): ResponseDescriptor {
   const descriptor: ResponseDescriptor = { outputs: [] };
   if (Object.keys(response.parameters).length > 0) descriptor.parameters = { ...response.parameters };
   if (response.error !== undefined) {
@@ -69,6 +70,6 @@ export function responseDescriptors(result: unknown, requests: readonly Inferenc
         `${model}: execute's response ${index} is ${describe(response)}, not an InferenceResponse (build it with new InferenceResponse({ outputs }))`,
       );
     }
-    return descriptorOf(response, requests[index]!.requestedOutputNames);
+    return describeResponse(response, requests[index]!.requestedOutputNames);
   });
 }

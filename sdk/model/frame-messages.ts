@@ -171,6 +171,7 @@ export function writeRequests(writer: FrameWriter, requests: readonly RequestDes
     writeValue(writer, request.correlationId);
     writer.num(request.flags);
     writer.num(request.cancelToken ?? 0);
+    writer.num(request.responseToken ?? 0);
     writeParameters(writer, request.parameters);
     writeStrings(writer, request.requestedOutputs);
     writeTensors(writer, request.inputs);
@@ -185,10 +186,12 @@ export function readRequests(reader: FrameReader): RequestDescriptor[] {
     const correlationId = readValue(reader) as number | string;
     const flags = reader.num();
     const cancelToken = reader.num();
+    const responseToken = reader.num();
     const parameters = readParameters(reader) ?? {};
     const requestedOutputs = readStrings(reader);
     requests[i] = { id, correlationId, flags, parameters, requestedOutputs, inputs: readTensors(reader) };
     if (cancelToken !== 0) requests[i]!.cancelToken = cancelToken;
+    if (responseToken !== 0) requests[i]!.responseToken = responseToken;
   }
   return requests;
 }
@@ -270,4 +273,16 @@ export function readBlsResult(reader: FrameReader): BlsResultDescriptor {
   const model = reader.str();
   const version = reader.str();
   return { model, version, ...readResponse(reader) };
+}
+
+/** One response of a decoupled model's stream (isolate -> host): the response, if any, and whether it is the final one. */
+export function writeStreamResponse(writer: FrameWriter, response: ResponseDescriptor | undefined, final: boolean): void {
+  writer.bool(final);
+  writer.bool(response !== undefined);
+  if (response !== undefined) writeResponse(writer, response);
+}
+
+export function readStreamResponse(reader: FrameReader): { response: ResponseDescriptor | undefined; final: boolean } {
+  const final = reader.bool();
+  return { final, response: reader.bool() ? readResponse(reader) : undefined };
 }

@@ -33,6 +33,7 @@ import { NereidError } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';
 import { startInference } from './bls.ts';
 import { boundHost } from './host-slot.ts';
+import { ResponseSender } from './response-sender.ts';
 import { InferenceResponse, checkTensors } from './inference-response.ts';
 import type { ParameterValue, RequestDescriptor } from './isolate-protocol.ts';
 import { checkParameters, type Parameters } from './parameters.ts';
@@ -69,6 +70,7 @@ interface ReceivedFields {
   correlationId: number | string;
   flags: number;
   cancelToken: number;
+  responseToken: number;
 }
 
 // Not exported: only this module can build a received request.
@@ -112,12 +114,15 @@ export class InferenceRequest {
   readonly timeoutMs: number;
   readonly #received: boolean;
   readonly #cancelToken: number;
+  readonly #responseToken: number;
+  #sender: ResponseSender | undefined;
 
   constructor(init: InferenceRequestInit) {
     if (typeof init !== 'object' || init === null) throw NereidError.invalidArg('InferenceRequest: expected { model, inputs, ... }');
     const received = (init as Init)[RECEIVED];
     this.#received = received !== undefined;
     this.#cancelToken = received?.cancelToken ?? 0;
+    this.#responseToken = received?.responseToken ?? 0;
     if (received === undefined && (typeof init.model !== 'string' || init.model === '')) {
       throw NereidError.invalidArg('InferenceRequest: model must be the name of the model to call');
     }
@@ -170,6 +175,30 @@ export class InferenceRequest {
   }
 
   /**
+   * The sender for this request's responses, in a decoupled model
+   * (`model_transaction_policy { decoupled: true }`): any number of responses,
+   * during execute or after, the last one marked final. The same sender on
+   * every call.
+   *
+   * @example
+   * ```ts
+   * const sender = request.getResponseSender();
+   * sender.send(new InferenceResponse({ outputs: [token] }));
+   * sender.send(undefined, { final: true });
+   * ```
+   */
+  getResponseSender(): ResponseSender {
+    const what = this.#received ? describeReceived(this.model, this.id) : `request for model '${this.model}'`;
+    if (this.#responseToken === 0) {
+      throw NereidError.unsupported(
+        `${what}: only a decoupled model (model_transaction_policy { decoupled: true }) sends responses with a response sender; this model's execute returns one InferenceResponse per request`,
+      );
+    }
+    this.#sender ??= new ResponseSender(this.#responseToken, what, this.requestedOutputNames);
+    return this.#sender;
+  }
+
+  /**
    * Sends this request to `model` through the server (the same path as a
    * network request, so it joins that model's batcher) and resolves with its
    * response. Never rejects: a failure resolves as a response with `error` set.
@@ -200,7 +229,13 @@ export function receivedRequest(
     inputs: descriptor.inputs.map((input) => tensorFromDescriptor(input, take)),
     requestedOutputs: descriptor.requestedOutputs,
     parameters: descriptor.parameters,
-    [RECEIVED]: { id: descriptor.id ?? '', correlationId: descriptor.correlationId ?? 0, flags: descriptor.flags ?? 0, cancelToken: descriptor.cancelToken ?? 0 },
+    [RECEIVED]: {
+      id: descriptor.id ?? '',
+      correlationId: descriptor.correlationId ?? 0,
+      flags: descriptor.flags ?? 0,
+      cancelToken: descriptor.cancelToken ?? 0,
+      responseToken: descriptor.responseToken ?? 0,
+    },
   };
   return new InferenceRequest(init);
 }

@@ -48,6 +48,8 @@ export interface RequestDescriptor {
   flags: number;
   /** Asks `HostBridge.isCancelled` about this request; 0: it cannot be cancelled. */
   cancelToken?: number;
+  /** Decoupled models only: where `HostBridge.sendResponse` sends this request's responses; 0 otherwise. */
+  responseToken?: number;
 }
 
 /** One response from `execute`: outputs, or an error for just that request. */
@@ -110,6 +112,11 @@ export interface HostBridge {
   isModelReady(model: string, version: string): boolean;
   /** Whether the request `RequestDescriptor.cancelToken` names has been cancelled by its client. */
   isCancelled(cancelToken: number): boolean;
+  /**
+   * A decoupled model's response for the request `RequestDescriptor.responseToken`
+   * names (none with `final` alone). Throws when that request's stream is already closed.
+   */
+  sendResponse(responseToken: number, response: ResponseDescriptor | undefined, final: boolean): void;
   /** Moves a host tensor's payload into the isolate (transferred, not copied); the handle is spent. */
   takeTensor(handle: number): ArrayBufferView | Uint8Array[];
   /** Reports the end of `initialize` / `execute` / `finalize` call `callId`. */
@@ -157,9 +164,11 @@ export interface IsolateEntry {
  * shared buffers the frames are written into. The prelude adapts it into a
  * HostBridge (isolate-wire.ts), so the sdk works with descriptors.
  */
-export interface HostWire extends Omit<HostBridge, 'infer' | 'settle'> {
+export interface HostWire extends Omit<HostBridge, 'infer' | 'settle' | 'sendResponse'> {
   inferFrame(callId: number, strings: string, overflow?: ArrayBuffer): void;
   settleFrame(callId: number, strings: string, overflow?: ArrayBuffer): void;
+  /** `sendResponse`, the response as a frame (writeStreamResponse). */
+  responseFrame(responseToken: number, strings: string, overflow?: ArrayBuffer): void;
   /** Frames from the host into the isolate. */
   readonly toIsolate: SharedArrayBuffer;
   /** Frames from the isolate to the host. */

@@ -13,7 +13,7 @@
  * ```
  */
 import { FrameReader, FrameWriter } from './frame-buffer.ts';
-import { readBlsResult, readRequests, writeBlsRequest, writeSettle } from './frame-messages.ts';
+import { readBlsResult, readRequests, writeBlsRequest, writeSettle, writeStreamResponse } from './frame-messages.ts';
 import type { EntryWire, HostBridge, HostWire, IsolateEntry } from './isolate-protocol.ts';
 
 /** True when `value` is the frame-speaking host global rather than a plain HostBridge. */
@@ -37,6 +37,11 @@ export function adaptHostWire(wire: HostWire): AdaptedWire {
     clearTimer: (timerId) => wire.clearTimer(timerId),
     isModelReady: (model, version) => wire.isModelReady(model, version),
     isCancelled: (cancelToken) => wire.isCancelled(cancelToken),
+    sendResponse(responseToken, response, final) {
+      writeStreamResponse(writer, response, final);
+      const frame = writer.finish();
+      wire.responseFrame(responseToken, frame.strings, frame.overflow);
+    },
     takeTensor: (handle) => wire.takeTensor(handle),
     metricFamily: (name, description, kind) => wire.metricFamily(name, description, kind),
     metric: (familyId, labelsJson, bucketsJson) => wire.metric(familyId, labelsJson, bucketsJson),

@@ -71,6 +71,14 @@ function settleLater(host: HostBridge, callId: number, work: () => unknown, done
   );
 }
 
+/** A decoupled model's execute answers through response senders and returns nothing (or an empty array). */
+function decoupledDone(result: unknown, modelName: string): SettleResult {
+  if (result === undefined || (Array.isArray(result) && result.length === 0)) return { ok: true };
+  throw NereidError.internal(
+    `${modelLabel(modelName)}: a decoupled model's execute returns nothing; it sends each request's responses with request.getResponseSender()`,
+  );
+}
+
 function completedConfig(value: unknown, given: ModelConfig, modelName: string): ModelConfig {
   if (value === undefined) return given;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -104,11 +112,13 @@ export function serveModel(module: ModelModule, prelude: Prelude = currentPrelud
   const take = (handle: number): RawTensorData => host.takeTensor(handle);
   const ok = (): SettleResult => ({ ok: true });
   let modelName = '';
+  let decoupled = false;
 
   // Plain closures: the host calls these through references, without a `this`.
   const entry: IsolateEntry = {
     initialize(callId, args) {
       modelName = args.modelName;
+      decoupled = args.modelConfig?.model_transaction_policy?.decoupled === true;
       settleLater(host, callId, () => model.instance().initialize?.(args), ok);
     },
     execute(callId, descriptors) {
@@ -120,7 +130,7 @@ export function serveModel(module: ModelModule, prelude: Prelude = currentPrelud
           requests = descriptors.map((descriptor) => receivedRequest(descriptor, modelName, take));
           return model.instance().execute(requests);
         },
-        (result) => ({ ok: true, responses: responseDescriptors(result, requests, modelName) }),
+        (result) => (decoupled ? decoupledDone(result, modelName) : { ok: true, responses: responseDescriptors(result, requests, modelName) }),
       );
     },
     finalize(callId) {

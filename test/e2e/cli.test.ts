@@ -17,8 +17,8 @@ import { CLI, killAll, LISTENING, METRICS_LISTENING, startProcess, type RunningP
 import { bundledModels, REPO_ROOT } from './support/e2e-server.ts';
 import { expectSimpleAnswer, simpleTensors } from './support/simple-model.ts';
 
-// Metrics on a free port too: the default 8002 may be taken on the machine running the tests.
-const SERVE_MODELS = ['serve', '--model-repository', 'models', '--http-port', '0', '--http-address', '127.0.0.1', '--metrics-port', '0'];
+// Metrics and gRPC on free ports too: the defaults 8002 and 8001 may be taken on the machine running the tests.
+const SERVE_MODELS = ['serve', '--model-repository', 'models', '--http-port', '0', '--http-address', '127.0.0.1', '--metrics-port', '0', '--grpc-port', '0', '--grpc-address', '127.0.0.1'];
 
 afterEach(() => killAll());
 
@@ -183,9 +183,9 @@ describe('npm start', () => {
     expect(pkg.scripts.start).toBe('node --no-node-snapshot --import tsx runtime/cli/main.ts serve --model-repository models');
 
     // npm runs the script through a shell: give it its own process group, so SIGTERM reaches the server too.
-    const npm = startProcess('npm', ['start', '--', '--http-port', '0', '--http-address', '127.0.0.1', '--metrics-port', '0'], { group: true });
+    const npm = startProcess('npm', ['start', '--', '--http-port', '0', '--http-address', '127.0.0.1', '--metrics-port', '0', '--grpc-port', '0'], { group: true });
     const port = await listeningPort(npm);
-    expect(npm.stdout).toContain('> node --no-node-snapshot --import tsx runtime/cli/main.ts serve --model-repository models --http-port 0 --http-address 127.0.0.1 --metrics-port 0');
+    expect(npm.stdout).toContain('> node --no-node-snapshot --import tsx runtime/cli/main.ts serve --model-repository models --http-port 0 --http-address 127.0.0.1 --metrics-port 0 --grpc-port 0');
     expect(npm.stderr).toContain(`loading model 'simple' from ${join(REPO_ROOT, 'models', 'simple')}`);
 
     const index = (await (await fetch(`http://127.0.0.1:${port}/v2/repository/index`, { method: 'POST' })).json()) as { name: string; state: string }[];

@@ -28,6 +28,10 @@ function tapInfer(server: Server, onInfer: (request: InferRequest) => void): Inf
       onInfer(request);
       return server.infer(request);
     },
+    inferStream(request) {
+      onInfer(request);
+      return server.inferStream(request);
+    },
     repositoryIndex: (options) => server.repositoryIndex(options),
     loadModel: (name, options) => server.loadModel(name, options),
     unloadModel: (name, options) => server.unloadModel(name, options),

@@ -15,6 +15,7 @@ import type {
   LogLevel,
   MetricKind,
   MetricOp,
+  ResponseDescriptor,
   SettleResult,
 } from '../../sdk/model/isolate-protocol.ts';
 import type { ModelModule } from '../../sdk/model/model-interface.ts';
@@ -87,6 +88,13 @@ export class FakeHost implements HostBridge {
 
   isCancelled(cancelToken: number): boolean {
     return this.cancelled.has(cancelToken);
+  }
+
+  /** Responses a decoupled model sent, by response token. */
+  readonly streamed: { responseToken: number; response: ResponseDescriptor | undefined; final: boolean }[] = [];
+
+  sendResponse(responseToken: number, response: ResponseDescriptor | undefined, final: boolean): void {
+    this.streamed.push({ responseToken, response, final });
   }
 
   isModelReady(model: string, version: string): boolean {

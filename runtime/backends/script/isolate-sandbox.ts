@@ -22,7 +22,7 @@
  */
 import ivm from 'isolated-vm';
 import { createFrameArena, FrameReader, FrameWriter, type Frame } from '../../../sdk/model/frame-buffer.ts';
-import { readBlsRequest, readSettle, writeBlsResult, writeRequests } from '../../../sdk/model/frame-messages.ts';
+import { readBlsRequest, readSettle, readStreamResponse, writeBlsResult, writeRequests } from '../../../sdk/model/frame-messages.ts';
 import {
   ENTRY_GLOBAL,
   HOST_GLOBAL,
@@ -175,7 +175,7 @@ export class IsolateSandbox {
 
 /** `bridge` as the HostWire callbacks: the frame calls decode (first thing, while the frame is intact) and pass descriptors on. */
 function hostCallbacks(bridge: HostBridge, reader: FrameReader): Omit<HostWire, 'toIsolate' | 'toHost'> {
-  const { infer, settle, ...plain } = bridge;
+  const { infer, settle, sendResponse, ...plain } = bridge;
   return {
     ...plain,
     inferFrame(callId, strings, overflow) {
@@ -185,6 +185,11 @@ function hostCallbacks(bridge: HostBridge, reader: FrameReader): Omit<HostWire, 
     settleFrame(callId, strings, overflow) {
       reader.open(strings, overflow);
       settle.call(bridge, callId, readSettle(reader));
+    },
+    responseFrame(responseToken, strings, overflow) {
+      reader.open(strings, overflow);
+      const { response, final } = readStreamResponse(reader);
+      sendResponse.call(bridge, responseToken, response, final);
     },
   };
 }

@@ -22,6 +22,7 @@ import { scriptOptions } from './script-options.ts';
 
 export class ScriptBackend implements Backend {
   readonly name = 'typescript';
+  readonly supportsDecoupled = true;
   readonly platforms: readonly string[] = [];
   readonly defaultModelFilename = 'model.ts';
   /**
@@ -68,6 +69,9 @@ export class ScriptBackend implements Backend {
         infer: ignore,
         isModelReady: () => false,
         isCancelled: () => false,
+        sendResponse: () => {
+          throw new Error('no responses during autoCompleteConfig');
+        },
         takeTensor: () => {
           throw new Error('no tensors during autoCompleteConfig');
         },

@@ -77,6 +77,12 @@ export class ScriptInstance implements BackendInstance {
   /** While an execute runs: what its requests' cancellation looks like to the script. */
   #cancellation: ExecuteCancellation | undefined;
   #nextCancelToken = 1;
+  /** Decoupled model: requests whose response stream is open, by response token (until their final response). */
+  readonly #streams = new Map<number, ExecRequest>();
+  /** Their cancellation, by cancel token: a stream outlives its execute, and so must `request.isCancelled()`. */
+  readonly #streamSignals = new Map<number, AbortSignal>();
+  #nextResponseToken = 1;
+  readonly #decoupled: boolean;
   #failure: ErrorData | undefined;
   #disposed = false;
 
@@ -88,6 +94,7 @@ export class ScriptInstance implements BackendInstance {
     this.#log = context.log.child(`[${spec.name}]`);
     this.#prefix = `model '${context.modelName}' instance '${spec.name}'`;
     this.#handles = new TensorHandles(options.inlineTensorBytes);
+    this.#decoupled = context.config.model_transaction_policy?.decoupled === true;
     // A host without a metrics endpoint (a test harness): the model's metrics still work, nobody scrapes them.
     this.#metrics = (context.host.customMetrics ?? new CustomMetrics()).owner(context.modelName);
   }
@@ -139,7 +146,7 @@ export class ScriptInstance implements BackendInstance {
     try {
       // Timed as Triton's statistics split it: describing the requests, the model's execute (awaits included), reading the responses.
       const started = performance.now();
-      const descriptors = requests.map((request, i) => this.#describeRequest(request, cancellation.tokenOf(i)));
+      const descriptors = requests.map((request, i) => this.#describeRequest(request, cancellation.tokenOf(i), this.#openStream(request, cancellation.tokenOf(i))));
       const described = performance.now();
       const result = await this.#call('execute', (sandbox, callId) => sandbox.execute(callId, descriptors));
       const executed = performance.now();
@@ -147,22 +154,68 @@ export class ScriptInstance implements BackendInstance {
       if (!result.ok) {
         const error = this.#scriptError(result, 'execute failed');
         const compute = { inputNs: toNs(described - started), inferNs: toNs(executed - described), outputNs: 0 };
+        this.#closeStreams(requests, this.#fail(error));
         return requests.map(() => ({ ...this.#fail(error), compute }));
+      }
+      if (this.#decoupled) {
+        // The responses went (and may still go) through the response senders; nothing to read back here.
+        const compute = { inputNs: toNs(described - started), inferNs: toNs(executed - described), outputNs: 0 };
+        return requests.map(() => ({ ok: true, outputs: [], compute }));
       }
       const responses = result.responses ?? [];
       const results = requests.map((request, i) => this.#toResult(request, responses[i]));
       const compute = { inputNs: toNs(described - started), inferNs: toNs(executed - described), outputNs: toNs(performance.now() - executed) };
       return results.map((one) => ({ ...one, compute }));
     } catch (error) {
+      this.#closeStreams(requests, this.#fail(error));
       return requests.map(() => this.#fail(error));
     } finally {
       if (--this.#executing === 0) {
-        this.#handles.release();
         this.#callers = undefined;
         this.#cancellation = undefined;
+        this.#releaseHandlesWhenIdle();
       }
       cancellation.dispose();
     }
+  }
+
+  /** The response token of `request` in a decoupled model (its stream opens now), else 0. */
+  #openStream(request: ExecRequest, cancelToken: number): number {
+    if (!this.#decoupled) return 0;
+    const token = this.#nextResponseToken++;
+    this.#streams.set(token, request);
+    if (request.signal && cancelToken !== 0) this.#streamSignals.set(cancelToken, request.signal);
+    return token;
+  }
+
+  /** Forgets the stream of `token` (its final response has gone). */
+  #closeStream(token: number, request: ExecRequest): void {
+    this.#streams.delete(token);
+    for (const [cancelToken, signal] of this.#streamSignals) if (signal === request.signal) this.#streamSignals.delete(cancelToken);
+  }
+
+  /** Ends the open streams of `requests` (all of them when undefined) with `failure` as their final response. */
+  #closeStreams(requests: readonly ExecRequest[] | undefined, failure: ExecResult): void {
+    for (const [token, request] of this.#streams) {
+      if (requests && !requests.includes(request)) continue;
+      this.#closeStream(token, request);
+      request.respond?.(failure, true);
+    }
+  }
+
+  /** Host tensors stay valid while an execute runs or a stream may still send them. */
+  #releaseHandlesWhenIdle(): void {
+    if (this.#executing === 0 && this.#streams.size === 0) this.#handles.release();
+  }
+
+  /** `HostBridge.sendResponse`: one response of a decoupled model's stream. */
+  #sendResponse(token: number, response: ResponseDescriptor | undefined, final: boolean): void {
+    const request = this.#streams.get(token);
+    if (!request) throw new Error(`${this.#prefix}: that request's response stream is closed (its final response was sent, or it failed)`);
+    const result = response === undefined ? undefined : this.#toResult(request, response);
+    if (final) this.#closeStream(token, request);
+    request.respond?.(result, final);
+    if (final) this.#releaseHandlesWhenIdle();
   }
 
   async dispose(): Promise<void> {
@@ -215,6 +268,7 @@ export class ScriptInstance implements BackendInstance {
       call.resolve({ ok: false, error: this.#failure });
       this.#calls.delete(callId);
     }
+    this.#closeStreams(undefined, { ok: false, error: this.#failure });
     this.#teardown();
     for (const listener of this.#failureListeners) listener(this.#failure);
   }
@@ -229,7 +283,7 @@ export class ScriptInstance implements BackendInstance {
     this.#metrics.release();
   }
 
-  #describeRequest(request: ExecRequest, cancelToken: number): RequestDescriptor {
+  #describeRequest(request: ExecRequest, cancelToken: number, responseToken: number): RequestDescriptor {
     const parameters: Record<string, ParameterValue> = {};
     for (const [key, value] of Object.entries(request.parameters ?? {})) {
       parameters[key] = typeof value === 'bigint' ? Number(value) : value;
@@ -244,6 +298,7 @@ export class ScriptInstance implements BackendInstance {
       correlationId: typeof id === 'bigint' ? (id <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(id) : id.toString()) : (id ?? 0),
       flags: request.flags ?? 0,
       cancelToken,
+      responseToken,
     };
   }
 
@@ -330,7 +385,8 @@ export class ScriptInstance implements BackendInstance {
       },
       infer: (callId: number, request: BlsRequestDescriptor) => this.#infer(callId, request),
       isModelReady: (model: string, version: string) => this.#context.host.isModelReady(model, version || undefined),
-      isCancelled: (cancelToken: number) => this.#cancellation?.isCancelled(cancelToken) ?? false,
+      isCancelled: (cancelToken: number) => this.#cancellation?.isCancelled(cancelToken) || (this.#streamSignals.get(cancelToken)?.aborted ?? false),
+      sendResponse: (token: number, response: ResponseDescriptor | undefined, final: boolean) => this.#sendResponse(token, response, final),
       takeTensor: (handle: number) => this.#handles.take(handle) as never,
       metricFamily: (name, description, kind) => metrics.family(name, description, kind),
       metric: (familyId, labelsJson, bucketsJson) => metrics.metric(familyId, labelsJson, bucketsJson),

@@ -20,6 +20,9 @@ export const CLI = ['--no-node-snapshot', '--import', 'tsx', 'runtime/cli/main.t
 /** The log line that announces the HTTP port. */
 export const LISTENING = /HTTP service listening on ([^\s:]+):(\d+)/;
 
+/** The log line that announces the gRPC port. */
+export const GRPC_LISTENING = /gRPC service listening on ([^\s:]+):(\d+)/;
+
 /** The log line that announces the metrics port. */
 export const METRICS_LISTENING = /Metrics service listening on ([^\s:]+):(\d+)/;
 

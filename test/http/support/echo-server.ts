@@ -12,7 +12,7 @@
  * - `broken`: infer throws a plain Error (an unexpected failure -> 500).
  */
 import { NereidError } from '../../../sdk/errors.ts';
-import type { InferRequest, InferResponse } from '../../../sdk/inference.ts';
+import type { InferRequest, InferResponse, InferStreamItem } from '../../../sdk/inference.ts';
 import {
   ModelState,
   type InferenceServer,
@@ -93,6 +93,11 @@ export class EchoServer implements InferenceServer {
       return (version === undefined ? model.versions : [version]).map((v) => new ModelStats(n, Number(v)).snapshot());
     });
     return { model_stats: stats };
+  }
+
+  /** One response, as the server streams a model that is not decoupled. */
+  async *inferStream(request: InferRequest): AsyncGenerator<InferStreamItem> {
+    yield { response: await this.infer(request), final: true };
   }
 
   async infer(request: InferRequest): Promise<InferResponse> {

@@ -1,0 +1,186 @@
+/**
+ * ModelInfer (unary) and ModelStreamInfer (bidirectional stream), both
+ * through `server.infer()`.
+ *
+ * On a stream, requests go to the server in the order they arrive (so a
+ * sequence's requests keep their order) and each answer is written when it
+ * is ready: answers to different requests may interleave. A failed request
+ * is answered inside the stream with `error_message` (and its id, model and
+ * version), and the stream stays open, as in Triton. When the client
+ * half-closes, the stream ends once every answer is written.
+ *
+ * Decoupled models (any number of responses per request) are not served
+ * yet: ModelInfer refuses them as Triton does, a stream answers with an error.
+ */
+import type { ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { NereidError } from '../../sdk/errors.ts';
+import type { InferRequest, InferStreamItem } from '../../sdk/inference.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { InferenceServer } from '../server/server-api.ts';
+import { decodeGrpcInferRequest, type ModelInferRequestMessage } from './grpc-infer-request.ts';
+import { encodeGrpcInferResponse, type ModelInferResponseMessage } from './grpc-infer-response.ts';
+import { toNereidError, unary } from './grpc-reply.ts';
+
+/** The stream-only request parameter that asks for empty final responses of decoupled models. */
+const EMPTY_FINAL_RESPONSE = 'triton_enable_empty_final_response';
+
+interface StreamResponseMessage {
+  error_message: string;
+  infer_response?: ModelInferResponseMessage | { model_name: string; model_version: string; id?: string };
+}
+
+/** How long a model's transaction policy is remembered: rendering its config takes about 17 µs, too much for every request. */
+const POLICY_TTL_MS = 1000;
+
+/**
+ * Whether a model uses the decoupled transaction policy, remembered per
+ * model and version for a second (a reload that changes the policy is seen
+ * within that second). Unknown or unready models throw, as infer would.
+ */
+class DecoupledPolicies {
+  readonly #server: InferenceServer;
+  readonly #known = new Map<string, { decoupled: boolean; until: number }>();
+
+  constructor(server: InferenceServer) {
+    this.#server = server;
+  }
+
+  check(request: InferRequest): boolean {
+    const key = `${request.model}\0${request.version ?? ''}`;
+    const now = performance.now();
+    const known = this.#known.get(key);
+    if (known && known.until > now) return known.decoupled;
+    const policy = this.#server.modelConfig(request.model, request.version).model_transaction_policy as { decoupled?: boolean } | undefined;
+    const decoupled = policy?.decoupled === true;
+    if (this.#known.size > 10_000) this.#known.clear();
+    this.#known.set(key, { decoupled, until: now + POLICY_TTL_MS });
+    return decoupled;
+  }
+}
+
+/** Tracks a frontend's open streams, so that close() can end them once they are idle. */
+export class StreamRegistry {
+  readonly #streams = new Set<{ endIfIdle(): void }>();
+  #closing = false;
+
+  get closing(): boolean {
+    return this.#closing;
+  }
+  add(stream: { endIfIdle(): void }): void {
+    this.#streams.add(stream);
+  }
+  delete(stream: { endIfIdle(): void }): void {
+    this.#streams.delete(stream);
+  }
+  /** No new work is expected: every stream ends as soon as its in-flight requests are answered. */
+  closeAll(): void {
+    this.#closing = true;
+    for (const stream of this.#streams) stream.endIfIdle();
+  }
+}
+
+function handleStream(server: InferenceServer, log: Logger, streams: StreamRegistry, call: ServerDuplexStream<ModelInferRequestMessage, StreamResponseMessage>): void {
+  let inFlight = 0;
+  let clientDone = false;
+  let finished = false;
+  const entry = {
+    endIfIdle() {
+      if (finished || inFlight > 0 || (!clientDone && !streams.closing)) return;
+      finished = true;
+      streams.delete(entry);
+      call.end();
+    },
+  };
+  streams.add(entry);
+  // The client cancelling or breaking the stream cancels everything it has in flight.
+  const cancel = new AbortController();
+  const stop = () => {
+    finished = true;
+    streams.delete(entry);
+    cancel.abort();
+  };
+  call.on('cancelled', stop);
+  call.on('error', stop);
+  call.on('end', () => {
+    clientDone = true;
+    entry.endIfIdle();
+  });
+
+  const write = (message: StreamResponseMessage) => {
+    if (!finished) call.write(message);
+  };
+
+  call.on('data', (message: ModelInferRequestMessage) => {
+    inFlight++;
+    const fail = (error: unknown) => {
+      const wrapped = toNereidError(error, log, 'ModelStreamInfer');
+      const header: { model_name: string; model_version: string; id?: string } = { model_name: message.model_name, model_version: message.model_version };
+      if (message.id) header.id = message.id;
+      write({ error_message: wrapped.message, infer_response: header });
+    };
+    const done = () => {
+      inFlight--;
+      entry.endIfIdle();
+    };
+    let pending: Promise<void>;
+    try {
+      const request = decodeGrpcInferRequest(message, { allowedTritonParameters: [EMPTY_FINAL_RESPONSE] });
+      const emptyFinal = request.parameters?.[EMPTY_FINAL_RESPONSE] === true;
+      if (request.parameters && EMPTY_FINAL_RESPONSE in request.parameters) {
+        const { [EMPTY_FINAL_RESPONSE]: _, ...rest } = request.parameters;
+        request.parameters = rest;
+      }
+      request.signal = cancel.signal;
+      pending = relay(server.inferStream(request), message, emptyFinal, write, fail);
+    } catch (error) {
+      fail(error);
+      pending = Promise.resolve();
+    }
+    void pending.then(done);
+  });
+}
+
+/**
+ * Writes each response of one request to the stream as the model sends it,
+ * with Triton's `triton_final_response` parameter; a final flag without a
+ * response is written only when the request asked for empty final responses.
+ */
+async function relay(
+  stream: AsyncIterable<InferStreamItem>,
+  message: ModelInferRequestMessage,
+  emptyFinal: boolean,
+  write: (message: StreamResponseMessage) => void,
+  fail: (error: unknown) => void,
+): Promise<void> {
+  try {
+    for await (const item of stream) {
+      if (item.error) fail(item.error);
+      else if (item.response) {
+        const encoded = encodeGrpcInferResponse(item.response);
+        encoded.parameters = { ...encoded.parameters, triton_final_response: { bool_param: item.final } };
+        write({ error_message: '', infer_response: encoded });
+      } else if (item.final && emptyFinal) {
+        const header: ModelInferResponseMessage = { model_name: message.model_name, model_version: message.model_version, outputs: [], raw_output_contents: [] };
+        if (message.id) header.id = message.id;
+        header.parameters = { triton_final_response: { bool_param: true } };
+        write({ error_message: '', infer_response: header });
+      }
+    }
+  } catch (error) {
+    fail(error);
+  }
+}
+
+export function inferRpcs(server: InferenceServer, log: Logger, streams: StreamRegistry): UntypedServiceImplementation {
+  const policies = new DecoupledPolicies(server);
+  return {
+    ModelInfer: unary(log, 'ModelInfer', async (message: ModelInferRequestMessage) => {
+      const request = decodeGrpcInferRequest(message);
+      if (policies.check(request)) {
+        throw NereidError.unsupported('ModelInfer RPC doesn\'t support models with decoupled transaction policy');
+      }
+      return encodeGrpcInferResponse(await server.infer(request));
+    }),
+    ModelStreamInfer: (call: ServerDuplexStream<ModelInferRequestMessage, StreamResponseMessage>) => handleStream(server, log, streams, call),
+  };
+}

@@ -1,0 +1,179 @@
+/**
+ * Decoupled model.ts (`model_transaction_policy { decoupled: true }`): any
+ * number of responses per request through the response sender, during and
+ * after execute, errors in the stream, and the misuses a model can make.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createServer, type Server } from '../../runtime/server/create-server.ts';
+import type { InferRequest, InferStreamItem } from '../../sdk/inference.ts';
+import { Tensor } from '../../sdk/tensor.ts';
+import { startE2e } from '../e2e/support/e2e-server.ts';
+import { memoryLogger } from '../server/support.ts';
+import { createTempRepository, removeTempRepository } from '../support/onnx-fixtures.ts';
+import { errorOf } from '../support/rejection.ts';
+import { fp32Config, writeScriptModel } from './support.ts';
+
+let repo: string;
+let server: Server | undefined;
+let log: ReturnType<typeof memoryLogger>;
+
+beforeEach(async () => {
+  repo = await createTempRepository();
+  log = memoryLogger();
+});
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  await removeTempRepository(repo);
+});
+
+const DECOUPLED = 'model_transaction_policy { decoupled: true }';
+
+/**
+ * Counts down from INPUT0: one response per number, 5 ms apart, sent after
+ * execute has returned; `fail_at` sends an error response at that number
+ * (the stream goes on); `misuse` tries a send after the final one.
+ */
+const COUNTDOWN = `
+  import { InferenceResponse, NereidError, Tensor, log, type InferenceRequest } from 'nereid/model';
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  async function stream(request: InferenceRequest) {
+    const sender = request.getResponseSender();
+    const from = (request.requireInput('INPUT0').data as Float32Array)[0]!;
+    const failAt = Number(request.parameters.fail_at ?? -1);
+    for (let n = from; n > 0; n--) {
+      await sleep(5);
+      if (request.isCancelled()) { log.info('stopped at ' + n); sender.send(undefined, { final: true }); return; }
+      if (n === failAt) sender.send(new InferenceResponse({ error: new NereidError('INVALID_ARG', 'no ' + n + ' today') }));
+      else sender.send(new InferenceResponse({ outputs: [new Tensor('OUTPUT0', 'FP32', [1, 1], Float32Array.of(n))] }));
+    }
+    sender.send(undefined, { final: true });
+    if (request.parameters.misuse) {
+      try { sender.send(new InferenceResponse({ outputs: [] })); } catch (error) { log.info('refused: ' + (error as Error).message); }
+    }
+  }
+  export function execute(requests: InferenceRequest[]) {
+    for (const request of requests) void stream(request);
+  }`;
+
+async function start(source = COUNTDOWN, name = 'countdown'): Promise<Server> {
+  await writeScriptModel(repo, name, { source, config: fp32Config(name, DECOUPLED) });
+  server = await createServer({ modelRepository: repo, log });
+  return server;
+}
+
+const countdown = (from: number, parameters: InferRequest['parameters'] = {}): InferRequest => ({
+  model: 'countdown',
+  id: `from-${from}`,
+  inputs: [new Tensor('INPUT0', 'FP32', [1, 1], Float32Array.of(from))],
+  parameters,
+});
+
+async function collect(stream: AsyncIterable<InferStreamItem>): Promise<(number | string)[]> {
+  const seen: (number | string)[] = [];
+  for await (const item of stream) {
+    if (item.error) seen.push(`error: ${item.error.message}`);
+    else if (item.response) seen.push((item.response.outputs[0]!.data as Float32Array)[0]!);
+    if (item.final) seen.push('final');
+  }
+  return seen;
+}
+
+describe('decoupled model.ts', () => {
+  it('streams every response as it is sent, after execute has returned, and ends with the final flag', async () => {
+    const s = await start();
+    expect(await collect(s.inferStream(countdown(4)))).toEqual([4, 3, 2, 1, 'final']);
+    // Two requests at once (one execute or two): each stream gets its own responses.
+    const [a, b] = await Promise.all([collect(s.inferStream(countdown(2))), collect(s.inferStream(countdown(3)))]);
+    expect([a, b]).toEqual([[2, 1, 'final'], [3, 2, 1, 'final']]);
+    // No response at all: just the final flag.
+    expect(await collect(s.inferStream(countdown(0)))).toEqual(['final']);
+  });
+
+  it('carries an error response in the stream without ending it, and refuses a send after the final one', async () => {
+    const s = await start();
+    expect(await collect(s.inferStream(countdown(3, { fail_at: 2, misuse: true })))).toEqual([3, "error: no 2 today", 1, 'final']);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(log.lines.some((line) => line.includes('refused: the model') || line.includes('the response sender is closed'))).toBe(true);
+  });
+
+  it('refuses infer() on a decoupled model, pointing at the streaming APIs', async () => {
+    const s = await start();
+    const error = await errorOf(s.infer(countdown(1)));
+    expect(error.code).toBe('UNSUPPORTED');
+    expect(error.message).toMatch(/model 'countdown' version 1 is decoupled .*generate_stream, gRPC ModelStreamInfer, or server.inferStream\(\)/);
+  });
+
+  it('cancels the request when the consumer stops reading, which the model sees', async () => {
+    const s = await start();
+    const seen: number[] = [];
+    for await (const item of s.inferStream(countdown(1000))) {
+      seen.push((item.response!.outputs[0]!.data as Float32Array)[0]!);
+      if (seen.length === 3) break;
+    }
+    expect(seen).toEqual([1000, 999, 998]);
+    const deadline = Date.now() + 2000;
+    while (!log.lines.some((line) => line.includes('stopped at')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(log.lines.some((line) => line.includes('stopped at 997'))).toBe(true);
+  });
+
+  it('streams the one response of a model that is not decoupled', async () => {
+    await writeScriptModel(repo, 'plain', {
+      source: `import { InferenceResponse, type InferenceRequest } from 'nereid/model';
+        export const execute = (requests: InferenceRequest[]) => requests.map((r) => new InferenceResponse({ outputs: [r.requireInput('INPUT0').rename('OUTPUT0')] }));`,
+    });
+    server = await createServer({ modelRepository: repo, log });
+    expect(await collect(server.inferStream({ ...countdown(7), model: 'plain' }))).toEqual([7, 'final']);
+  });
+
+  it('fails the requests of a decoupled execute that returns responses, and of a model that sends outside its stream', async () => {
+    const s = await start(
+      `import { InferenceResponse, type InferenceRequest } from 'nereid/model';
+       export function execute(requests: InferenceRequest[]) {
+         if (requests[0]!.parameters.plain) return requests.map(() => new InferenceResponse());
+         requests[0]!.getResponseSender().send(new InferenceResponse({ outputs: [requests[0]!.requireInput('INPUT0').rename('OUTPUT0')] }), { final: true });
+       }`,
+      'countdown',
+    );
+    expect(await collect(s.inferStream(countdown(5)))).toEqual([5, 'final']);
+    const wrong = await collect(s.inferStream(countdown(5, { plain: true })));
+    expect(wrong).toHaveLength(2);
+    expect(String(wrong[0])).toMatch(/a decoupled model's execute returns nothing; it sends each request's responses with request.getResponseSender\(\)/);
+  });
+
+  it('streams over HTTP as server-sent events (generate_stream), as each response is sent, and answers generate with one response', async () => {
+    await writeScriptModel(repo, 'countdown', { source: COUNTDOWN, config: fp32Config('countdown', DECOUPLED) });
+    const e2e = await startE2e({ modelRepository: repo });
+    try {
+      const post = (path: string, body: unknown) => fetch(`${e2e.baseUrl}/v2/models/countdown/${path}`, { method: 'POST', body: JSON.stringify(body) });
+      const res = await post('generate_stream', { id: 'sse', INPUT0: 40, fail_at: 39 });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+      // The first event arrives while the model is still counting (40 x 5 ms).
+      const reader = res.body!.getReader();
+      const started = performance.now();
+      const first = new TextDecoder().decode((await reader.read()).value);
+      expect(first).toBe('data: {"id":"sse","model_name":"countdown","model_version":"1","OUTPUT0":40}\n\n');
+      let rest = '';
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += new TextDecoder().decode(chunk.value);
+      expect(performance.now() - started).toBeGreaterThan(100);
+      const events = (first + rest).split('\n\n').filter(Boolean);
+      expect(events).toHaveLength(40);
+      expect(events[1]).toBe('data: {"error":"no 39 today"}');
+      expect(events.at(-1)).toBe('data: {"id":"sse","model_name":"countdown","model_version":"1","OUTPUT0":1}');
+
+      const one = await post('generate', { INPUT0: [1] });
+      expect(one.status).toBe(200);
+      expect(await one.json()).toEqual({ model_name: 'countdown', model_version: '1', OUTPUT0: 1 });
+      const many = await post('generate', { INPUT0: 3 });
+      expect(many.status).toBe(400);
+      expect(((await many.json()) as { error: string }).error).toMatch(/generate expects exactly one response from model 'countdown', got 3; use generate_stream/);
+      const unknown = await fetch(`${e2e.baseUrl}/v2/models/nope/generate_stream`, { method: 'POST', body: '{}' });
+      expect(unknown.status).toBe(404);
+      const infer = await fetch(`${e2e.baseUrl}/v2/models/countdown/infer`, { method: 'POST', body: JSON.stringify({ inputs: [{ name: 'INPUT0', datatype: 'FP32', shape: [1, 1], data: [1] }] }) });
+      expect(infer.status).toBe(501);
+    } finally {
+      await e2e.close();
+    }
+  });
+});
