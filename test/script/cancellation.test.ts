@@ -4,29 +4,16 @@
  * made, and triggered over HTTP by a client that goes away.
  */
 import { request } from 'node:http';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createServer, type Server } from '../../runtime/server/create-server.ts';
+import { describe, expect, it } from 'vitest';
+import type { Server } from '../../runtime/server/create-server.ts';
 import type { InferRequest } from '../../sdk/inference.ts';
 import { Tensor } from '../../sdk/tensor.ts';
 import { startE2e } from '../e2e/support/e2e-server.ts';
-import { memoryLogger } from '../server/support.ts';
-import { createTempRepository, removeTempRepository } from '../support/onnx-fixtures.ts';
 import { errorOf } from '../support/rejection.ts';
+import { useScriptRepository } from './script-repository.ts';
 import { fp32Config, writeScriptModel } from './support.ts';
 
-let repo: string;
-let server: Server | undefined;
-let log: ReturnType<typeof memoryLogger>;
-
-beforeEach(async () => {
-  repo = await createTempRepository();
-  log = memoryLogger();
-});
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  await removeTempRepository(repo);
-});
+const fixture = useScriptRepository();
 
 /**
  * Works for `work_ms` (request parameter) in 10 ms steps, stopping early when
@@ -60,9 +47,8 @@ const CALLER = `
   }`;
 
 async function start(...models: [string, string, string?][]): Promise<Server> {
-  for (const [name, source, scheduling] of models) await writeScriptModel(repo, name, { source, config: fp32Config(name, scheduling ?? '') });
-  server = await createServer({ modelRepository: repo, log });
-  return server;
+  for (const [name, source, scheduling] of models) await writeScriptModel(fixture.repo, name, { source, config: fp32Config(name, scheduling ?? '') });
+  return fixture.start();
 }
 
 const inference = (model: string, id: string, parameters: InferRequest['parameters'], signal?: AbortSignal): InferRequest => ({
@@ -72,7 +58,7 @@ const inference = (model: string, id: string, parameters: InferRequest['paramete
   parameters,
   signal,
 });
-const noticed = (id: string) => log.lines.some((line) => line.includes(`noticed the cancellation of ${id}`));
+const noticed = (id: string) => fixture.log.lines.some((line) => line.includes(`noticed the cancellation of ${id}`));
 
 describe('cancellation', () => {
   it.each([
@@ -92,8 +78,8 @@ describe('cancellation', () => {
     expect(error.message).toBe("model 'patient' version 1: the request was cancelled before it ran");
     expect(performance.now() - started).toBeLessThan(100);
     await Promise.all([busy, behind]);
-    expect(log.lines.some((line) => line.includes('finished queued'))).toBe(false);
-    expect(log.lines.some((line) => line.includes('finished behind'))).toBe(true);
+    expect(fixture.log.lines.some((line) => line.includes('finished queued'))).toBe(false);
+    expect(fixture.log.lines.some((line) => line.includes('finished behind'))).toBe(true);
     const stats = s.modelStatistics('patient').model_stats[0]!;
     expect(stats.inference_stats.fail.count).toBe(1);
     expect(stats.execution_count).toBe(2);
@@ -125,8 +111,8 @@ describe('cancellation', () => {
   });
 
   it('cancels the request of an HTTP client that disconnects', async () => {
-    await writeScriptModel(repo, 'patient', { source: PATIENT, config: fp32Config('patient') });
-    const e2e = await startE2e({ modelRepository: repo });
+    await writeScriptModel(fixture.repo, 'patient', { source: PATIENT, config: fp32Config('patient') });
+    const e2e = await startE2e({ modelRepository: fixture.repo });
     try {
       const body = JSON.stringify({ id: 'http', parameters: { work_ms: 5000 }, inputs: [{ name: 'INPUT0', datatype: 'FP32', shape: [1, 1], data: [1] }] });
       const sent = request({ host: '127.0.0.1', port: e2e.port, method: 'POST', path: '/v2/models/patient/infer', headers: { 'content-length': Buffer.byteLength(body) } });

@@ -3,29 +3,16 @@
  * number of responses per request through the response sender, during and
  * after execute, errors in the stream, and the misuses a model can make.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createServer, type Server } from '../../runtime/server/create-server.ts';
+import { describe, expect, it } from 'vitest';
+import type { Server } from '../../runtime/server/create-server.ts';
 import type { InferRequest, InferStreamItem } from '../../sdk/inference.ts';
 import { Tensor } from '../../sdk/tensor.ts';
 import { startE2e } from '../e2e/support/e2e-server.ts';
-import { memoryLogger } from '../server/support.ts';
-import { createTempRepository, removeTempRepository } from '../support/onnx-fixtures.ts';
 import { errorOf } from '../support/rejection.ts';
+import { useScriptRepository } from './script-repository.ts';
 import { fp32Config, writeScriptModel } from './support.ts';
 
-let repo: string;
-let server: Server | undefined;
-let log: ReturnType<typeof memoryLogger>;
-
-beforeEach(async () => {
-  repo = await createTempRepository();
-  log = memoryLogger();
-});
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  await removeTempRepository(repo);
-});
+const fixture = useScriptRepository();
 
 const DECOUPLED = 'model_transaction_policy { decoupled: true }';
 
@@ -57,9 +44,8 @@ const COUNTDOWN = `
   }`;
 
 async function start(source = COUNTDOWN, name = 'countdown'): Promise<Server> {
-  await writeScriptModel(repo, name, { source, config: fp32Config(name, DECOUPLED) });
-  server = await createServer({ modelRepository: repo, log });
-  return server;
+  await writeScriptModel(fixture.repo, name, { source, config: fp32Config(name, DECOUPLED) });
+  return fixture.start();
 }
 
 const countdown = (from: number, parameters: InferRequest['parameters'] = {}): InferRequest => ({
@@ -94,7 +80,7 @@ describe('decoupled model.ts', () => {
     const s = await start();
     expect(await collect(s.inferStream(countdown(3, { fail_at: 2, misuse: true })))).toEqual([3, "error: no 2 today", 1, 'final']);
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(log.lines.some((line) => line.includes('refused: the model') || line.includes('the response sender is closed'))).toBe(true);
+    expect(fixture.log.lines.some((line) => line.includes('refused: the model') || line.includes('the response sender is closed'))).toBe(true);
   });
 
   it('refuses infer() on a decoupled model, pointing at the streaming APIs', async () => {
@@ -113,16 +99,16 @@ describe('decoupled model.ts', () => {
     }
     expect(seen).toEqual([1000, 999, 998]);
     const deadline = Date.now() + 2000;
-    while (!log.lines.some((line) => line.includes('stopped at')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(log.lines.some((line) => line.includes('stopped at 997'))).toBe(true);
+    while (!fixture.log.lines.some((line) => line.includes('stopped at')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(fixture.log.lines.some((line) => line.includes('stopped at 997'))).toBe(true);
   });
 
   it('streams the one response of a model that is not decoupled', async () => {
-    await writeScriptModel(repo, 'plain', {
+    await writeScriptModel(fixture.repo, 'plain', {
       source: `import { InferenceResponse, type InferenceRequest } from 'nereid/model';
         export const execute = (requests: InferenceRequest[]) => requests.map((r) => new InferenceResponse({ outputs: [r.requireInput('INPUT0').rename('OUTPUT0')] }));`,
     });
-    server = await createServer({ modelRepository: repo, log });
+    const server = await fixture.start();
     expect(await collect(server.inferStream({ ...countdown(7), model: 'plain' }))).toEqual([7, 'final']);
   });
 
@@ -142,8 +128,8 @@ describe('decoupled model.ts', () => {
   });
 
   it('streams over HTTP as server-sent events (generate_stream), as each response is sent, and answers generate with one response', async () => {
-    await writeScriptModel(repo, 'countdown', { source: COUNTDOWN, config: fp32Config('countdown', DECOUPLED) });
-    const e2e = await startE2e({ modelRepository: repo });
+    await writeScriptModel(fixture.repo, 'countdown', { source: COUNTDOWN, config: fp32Config('countdown', DECOUPLED) });
+    const e2e = await startE2e({ modelRepository: fixture.repo });
     try {
       const post = (path: string, body: unknown) => fetch(`${e2e.baseUrl}/v2/models/countdown/${path}`, { method: 'POST', body: JSON.stringify(body) });
       const res = await post('generate_stream', { id: 'sse', INPUT0: 40, fail_at: 39 });

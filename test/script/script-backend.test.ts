@@ -1,31 +1,16 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createServer, type Server } from '../../runtime/server/create-server.ts';
+import { describe, expect, it } from 'vitest';
+import type { Server } from '../../runtime/server/create-server.ts';
 import { Tensor } from '../../sdk/tensor.ts';
-import { addSubModel, createTempRepository, identityModel, removeTempRepository, writeFixture } from '../support/onnx-fixtures.ts';
-import { addSubInputs, memoryLogger } from '../server/support.ts';
+import { addSubModel, identityModel, writeFixture } from '../support/onnx-fixtures.ts';
+import { addSubInputs } from '../server/support.ts';
+import { useScriptRepository } from './script-repository.ts';
 import { fp32Config, writeScriptModel } from './support.ts';
 import { errorOf } from '../support/rejection.ts';
 
-let repo: string;
-let server: Server | undefined;
-let log: ReturnType<typeof memoryLogger>;
-
-beforeEach(async () => {
-  repo = await createTempRepository();
-  log = memoryLogger();
-});
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  await removeTempRepository(repo);
-});
-
-async function start(): Promise<Server> {
-  server = await createServer({ modelRepository: repo, log });
-  return server;
-}
+const fixture = useScriptRepository();
+const start = (): Promise<Server> => fixture.start();
 
 
 const fp32 = (values: number[]) => [new Tensor('INPUT0', 'FP32', [1, values.length], new Float32Array(values))];
@@ -33,10 +18,10 @@ const reasonOf = async (s: Server, name: string) => (await s.repositoryIndex()).
 
 describe('TypeScript models', () => {
   it('serves the bundled add_sub_bls model: BLS to the ONNX model gives its answers', async () => {
-    await writeFixture(repo, 'simple', addSubModel('INT32', { batch: true, dims: [16] }));
-    await mkdir(join(repo, 'add_sub_bls', '1'), { recursive: true });
-    await copyFile('models/add_sub_bls/config.pbtxt', join(repo, 'add_sub_bls', 'config.pbtxt'));
-    await copyFile('models/add_sub_bls/1/model.ts', join(repo, 'add_sub_bls', '1', 'model.ts'));
+    await writeFixture(fixture.repo, 'simple', addSubModel('INT32', { batch: true, dims: [16] }));
+    await mkdir(join(fixture.repo, 'add_sub_bls', '1'), { recursive: true });
+    await copyFile('models/add_sub_bls/config.pbtxt', join(fixture.repo, 'add_sub_bls', 'config.pbtxt'));
+    await copyFile('models/add_sub_bls/1/model.ts', join(fixture.repo, 'add_sub_bls', '1', 'model.ts'));
     const s = await start();
     const direct = await s.infer({ model: 'simple', inputs: addSubInputs(3) });
     const viaScript = await s.infer({ model: 'add_sub_bls', id: 'x', inputs: addSubInputs(3) });
@@ -49,7 +34,7 @@ describe('TypeScript models', () => {
   });
 
   it('computes in the script, reads parameters and logs with the model name', async () => {
-    await writeScriptModel(repo, 'double', {
+    await writeScriptModel(fixture.repo, 'double', {
       source: `
         import { InferenceResponse, Tensor, log, type InferenceRequest } from 'nereid/model';
         export function execute(requests: InferenceRequest[]) {
@@ -66,12 +51,12 @@ describe('TypeScript models', () => {
     const response = await s.infer({ model: 'double', inputs: fp32([1, 2, 3]), parameters: { factor: 3 } });
     expect(Array.from(response.outputs[0]!.data as Float32Array)).toEqual([3, 6, 9]);
     expect(response.parameters).toEqual({ factor: 3, note: 'doubled', exact: true });
-    expect(log.lines.some((line) => line.includes('[double:1]') && line.includes('doubling 1x3'))).toBe(true);
+    expect(fixture.log.lines.some((line) => line.includes('[double:1]') && line.includes('doubling 1x3'))).toBe(true);
   });
 
   it('moves tensors larger than the shared frame buffer both ways: built in the script, sent through BLS, returned', async () => {
-    await writeFixture(repo, 'identity', identityModel('FP32', { batch: true, dims: [-1] }));
-    await writeScriptModel(repo, 'grow', {
+    await writeFixture(fixture.repo, 'identity', identityModel('FP32', { batch: true, dims: [-1] }));
+    await writeScriptModel(fixture.repo, 'grow', {
       source: `
         import { InferenceRequest, InferenceResponse, Tensor, type InferenceRequest as Request } from 'nereid/model';
         export async function execute(requests: Request[]) {
@@ -96,7 +81,7 @@ describe('TypeScript models', () => {
   });
 
   it('returns a BLS error as the response error, naming the missing model', async () => {
-    await writeScriptModel(repo, 'caller', {
+    await writeScriptModel(fixture.repo, 'caller', {
       source: `
         import { InferenceRequest, InferenceResponse } from 'nereid/model';
         export async function execute(requests: InferenceRequest[]) {
@@ -113,7 +98,7 @@ describe('TypeScript models', () => {
   });
 
   it('fails the batch when execute throws, with the message and a stack pointing at model.ts', async () => {
-    await writeScriptModel(repo, 'thrower', {
+    await writeScriptModel(fixture.repo, 'thrower', {
       source: [
         "import type { InferenceRequest } from 'nereid/model';",
         'export function execute(requests: InferenceRequest[]) {',
@@ -131,15 +116,15 @@ describe('TypeScript models', () => {
   });
 
   it('refuses a wrong number of responses', async () => {
-    await writeScriptModel(repo, 'miscount', { source: 'export function execute() { return []; }' });
+    await writeScriptModel(fixture.repo, 'miscount', { source: 'export function execute() { return []; }' });
     const s = await start();
     const error = await errorOf(s.infer({ model: 'miscount', inputs: fp32([1]) }));
     expect(error.message).toMatch(/returned 0 responses for 1 request/);
   });
 
   it('does not load a model that imports a Node built-in, naming the import', async () => {
-    await writeScriptModel(repo, 'sneaky', { source: "import { readFileSync } from 'node:fs';\nexport function execute() { return [readFileSync]; }" });
-    await writeScriptModel(repo, 'fine', { source: 'export function execute(r: unknown[]) { return r.map(() => ({})); }' });
+    await writeScriptModel(fixture.repo, 'sneaky', { source: "import { readFileSync } from 'node:fs';\nexport function execute() { return [readFileSync]; }" });
+    await writeScriptModel(fixture.repo, 'fine', { source: 'export function execute(r: unknown[]) { return r.map(() => ({})); }' });
     const s = await start();
     expect(s.isModelReady('sneaky')).toBe(false);
     expect(await reasonOf(s, 'sneaky')).toMatch(/node:fs/);
@@ -147,7 +132,7 @@ describe('TypeScript models', () => {
   });
 
   it('lets autoCompleteConfig fill inputs, outputs and max_batch_size', async () => {
-    await writeScriptModel(repo, 'completes', {
+    await writeScriptModel(fixture.repo, 'completes', {
       config: 'backend: "typescript"',
       source: `
         import type { ModelConfig } from 'nereid/model';
@@ -163,8 +148,8 @@ describe('TypeScript models', () => {
   });
 
   it('checks isModelReady from the script', async () => {
-    await writeFixture(repo, 'ident', identityModel('FP32', { batch: true, dims: [-1] }));
-    await writeScriptModel(repo, 'asks', {
+    await writeFixture(fixture.repo, 'ident', identityModel('FP32', { batch: true, dims: [-1] }));
+    await writeScriptModel(fixture.repo, 'asks', {
       source: `
         import { InferenceResponse, Tensor, isModelReady, type InferenceRequest } from 'nereid/model';
         export function execute(requests: InferenceRequest[]) {
@@ -180,7 +165,7 @@ describe('TypeScript models', () => {
 
 describe('TypeScript model failures', () => {
   const failing = async (name: string, body: string, extra = '') => {
-    await writeScriptModel(repo, name, {
+    await writeScriptModel(fixture.repo, name, {
       config: fp32Config(name, extra),
       source: `
         import { InferenceResponse, type InferenceRequest } from 'nereid/model';
@@ -197,7 +182,7 @@ describe('TypeScript model failures', () => {
     ['an execute that never finishes', 'await new Promise(() => {});', 'parameters { key: "execute_timeout_ms" value: { string_value: "300" } }', /execute_timeout_ms \(300 ms\)/],
   ])('replaces an instance lost to %s; other models keep serving', async (_, body, extra, message) => {
     await failing('fragile', body, extra);
-    await writeFixture(repo, 'ident', identityModel('FP32', { batch: true, dims: [-1] }));
+    await writeFixture(fixture.repo, 'ident', identityModel('FP32', { batch: true, dims: [-1] }));
     const s = await start();
     const error = await errorOf(s.infer({ model: 'fragile', inputs: fp32([13]) }));
     expect(error.message).toMatch(/model 'fragile' instance 'fragile_0_0' failed: /);
@@ -226,9 +211,9 @@ describe('BLS cycles', () => {
   it('refuses at once a BLS call that waits on itself: a single-instance model calling itself, and A -> B -> A', async () => {
     // A long time limit: the refusal must not come from it.
     const slow = 'parameters { key: "execute_timeout_ms" value: { string_value: "60000" } }';
-    await writeScriptModel(repo, 'selfish', { config: fp32Config('selfish', slow), source: relay('selfish') });
-    await writeScriptModel(repo, 'ping', { config: fp32Config('ping', slow), source: relay('pong') });
-    await writeScriptModel(repo, 'pong', { config: fp32Config('pong', slow), source: relay('ping') });
+    await writeScriptModel(fixture.repo, 'selfish', { config: fp32Config('selfish', slow), source: relay('selfish') });
+    await writeScriptModel(fixture.repo, 'ping', { config: fp32Config('ping', slow), source: relay('pong') });
+    await writeScriptModel(fixture.repo, 'pong', { config: fp32Config('pong', slow), source: relay('ping') });
     const s = await start();
     const started = performance.now();
     const self = await errorOf(s.infer({ model: 'selfish', inputs: fp32([1]), parameters: { depth: 1 } }));
@@ -243,7 +228,7 @@ describe('BLS cycles', () => {
   });
 
   it('lets a model call itself when another of its instances is free to answer', async () => {
-    await writeScriptModel(repo, 'pair', {
+    await writeScriptModel(fixture.repo, 'pair', {
       config: fp32Config('pair').replace('count: 1', 'count: 2'),
       source: relay('pair'),
     });
