@@ -4,31 +4,18 @@
  * be told to take its time, so queueing is observable without relying on
  * how fast the machine runs a model.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createServer, type Server } from '../../runtime/server/create-server.ts';
+import { describe, expect, it } from 'vitest';
+import type { Server } from '../../runtime/server/create-server.ts';
 import type { InferRequest, InferResponse } from '../../sdk/inference.ts';
 import { Tensor } from '../../sdk/tensor.ts';
 import { fp32Config, writeScriptModel } from '../script/support.ts';
-import { addSubInputs, memoryLogger } from '../server/support.ts';
-import { addSubModel, createTempRepository, identityModel, removeTempRepository, writeFixture } from '../support/onnx-fixtures.ts';
+import { addSubInputs } from '../server/support.ts';
+import { addSubModel, identityModel, writeFixture } from '../support/onnx-fixtures.ts';
 import { errorOf } from '../support/rejection.ts';
+import { useTempServer } from '../support/temp-server.ts';
 
-let repo: string;
-let server: Server | undefined;
-
-beforeEach(async () => {
-  repo = await createTempRepository();
-});
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  await removeTempRepository(repo);
-});
-
-async function start(...models: string[]): Promise<Server> {
-  server = await createServer({ modelRepository: repo, modelControlMode: 'explicit', loadModels: models, log: memoryLogger() });
-  return server;
-}
+const fixture = useTempServer();
+const start = (...models: string[]): Promise<Server> => fixture.start({ modelControlMode: 'explicit', loadModels: models });
 
 /**
  * A model.ts answering INPUT0 with itself, plus response parameters: `batch`
@@ -49,7 +36,7 @@ const BATCH_REPORTER = `
   }`;
 
 async function reporter(name: string, scheduling: string, instances = 1): Promise<void> {
-  await writeScriptModel(repo, name, { config: fp32Config(name, scheduling).replace('count: 1', `count: ${instances}`), source: BATCH_REPORTER });
+  await writeScriptModel(fixture.repo, name, { config: fp32Config(name, scheduling).replace('count: 1', `count: ${instances}`), source: BATCH_REPORTER });
 }
 
 const value = (v: number, parameters: InferRequest['parameters'] = {}): InferRequest => ({
@@ -61,7 +48,7 @@ const first = (response: InferResponse) => (response.outputs[0]!.data as Float32
 
 describe('dynamic batcher', () => {
   it('joins queued ONNX requests into one run and splits the answers back per request', async () => {
-    await writeFixture(repo, 'simple', addSubModel('INT32', { batch: true, dims: [16] }), { extra: 'dynamic_batching { }' });
+    await writeFixture(fixture.repo, 'simple', addSubModel('INT32', { batch: true, dims: [16] }), { extra: 'dynamic_batching { }' });
     const s = await start('simple');
     const requests = Array.from({ length: 24 }, (_, i) => {
       const [a, b] = addSubInputs(1 + (i % 3));
@@ -81,7 +68,7 @@ describe('dynamic batcher', () => {
   });
 
   it('never joins requests whose non-batch shapes differ, and never exceeds max_batch_size rows', async () => {
-    await writeFixture(repo, 'identity', identityModel('FP32', { batch: true, dims: [-1] }), { maxBatchSize: 4, extra: 'dynamic_batching { }' });
+    await writeFixture(fixture.repo, 'identity', identityModel('FP32', { batch: true, dims: [-1] }), { maxBatchSize: 4, extra: 'dynamic_batching { }' });
     const s = await start('identity');
     const shapes = [[1, 2], [1, 3], [3, 2], [2, 2], [1, 3], [4, 3], [1, 2]];
     const responses = await Promise.all(

@@ -10,10 +10,10 @@ import type { InferRequest } from '../../sdk/inference.ts';
 import { Tensor } from '../../sdk/tensor.ts';
 import { startE2e } from '../e2e/support/e2e-server.ts';
 import { errorOf } from '../support/rejection.ts';
-import { useScriptRepository } from './script-repository.ts';
+import { useTempServer } from '../support/temp-server.ts';
 import { fp32Config, writeScriptModel } from './support.ts';
 
-const fixture = useScriptRepository();
+const fixture = useTempServer();
 
 /**
  * Works for `work_ms` (request parameter) in 10 ms steps, stopping early when

@@ -9,10 +9,10 @@ import type { InferRequest, InferStreamItem } from '../../sdk/inference.ts';
 import { Tensor } from '../../sdk/tensor.ts';
 import { startE2e } from '../e2e/support/e2e-server.ts';
 import { errorOf } from '../support/rejection.ts';
-import { useScriptRepository } from './script-repository.ts';
+import { useTempServer } from '../support/temp-server.ts';
 import { fp32Config, writeScriptModel } from './support.ts';
 
-const fixture = useScriptRepository();
+const fixture = useTempServer();
 
 const DECOUPLED = 'model_transaction_policy { decoupled: true }';
 

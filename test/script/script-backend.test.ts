@@ -5,11 +5,11 @@ import type { Server } from '../../runtime/server/create-server.ts';
 import { Tensor } from '../../sdk/tensor.ts';
 import { addSubModel, identityModel, writeFixture } from '../support/onnx-fixtures.ts';
 import { addSubInputs } from '../server/support.ts';
-import { useScriptRepository } from './script-repository.ts';
+import { useTempServer } from '../support/temp-server.ts';
 import { fp32Config, writeScriptModel } from './support.ts';
 import { errorOf } from '../support/rejection.ts';
 
-const fixture = useScriptRepository();
+const fixture = useTempServer();
 const start = (): Promise<Server> => fixture.start();
 
 

@@ -4,37 +4,22 @@
  * onnxruntime sessions and real model.ts isolates.
  */
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createServer, type Server } from '../../runtime/server/create-server.ts';
+import { describe, expect, it } from 'vitest';
+import type { Server } from '../../runtime/server/create-server.ts';
 import type { Parameters } from '../../sdk/inference.ts';
 import { Tensor } from '../../sdk/tensor.ts';
 import { accumulateModel, type AccumulateOptions } from '../../scripts/onnx/sequence-models.ts';
-import { createTempRepository, removeTempRepository, renderConfig, writeModel } from '../support/onnx-fixtures.ts';
+import { renderConfig, writeModel } from '../support/onnx-fixtures.ts';
 import { errorOf } from '../support/rejection.ts';
 import { writeScriptModel } from '../script/support.ts';
-import { memoryLogger } from './support.ts';
+import { useTempServer } from '../support/temp-server.ts';
 
 const MODELS = fileURLToPath(new URL('../../models/', import.meta.url));
 
-let repo: string;
-let server: Server | undefined;
+const fixture = useTempServer();
 
-beforeEach(async () => {
-  repo = await createTempRepository();
-});
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  await removeTempRepository(repo);
-});
-
-async function start(modelRepository = repo, loadModels?: string[]): Promise<Server> {
-  server = await createServer({
-    modelRepository,
-    log: memoryLogger(),
-    ...(loadModels ? { modelControlMode: 'explicit' as const, loadModels } : {}),
-  });
-  return server;
+function start(modelRepository?: string, loadModels?: string[]): Promise<Server> {
+  return fixture.start({ ...(modelRepository ? { modelRepository } : {}), ...(loadModels ? { modelControlMode: 'explicit' as const, loadModels } : {}) });
 }
 
 /** Writes the accumulate model with `maxBatchSize` slots per instance and `count` instances. */
@@ -47,7 +32,7 @@ async function writeAccumulate(name: string, options: AccumulateOptions & { maxB
     instanceGroup: { count: options.count ?? 1, kind: 'KIND_CPU' },
     extra: model.sequenceBatching,
   });
-  await writeModel(repo, name, { onnx: model.onnx, config });
+  await writeModel(fixture.repo, name, { onnx: model.onnx, config });
 }
 
 /** One step of a sequence: INPUT = value; resolves with OUTPUT. */
@@ -99,7 +84,7 @@ describe('sequence batcher semantics', () => {
   it('serves a model that does not batch: one sequence per instance, control tensors of shape [1]', async () => {
     const model = accumulateModel({ batch: false });
     const config = renderConfig({ name: 'acc_nobatch', model, maxBatchSize: 0, instanceGroup: { count: 2, kind: 'KIND_CPU' }, extra: model.sequenceBatching });
-    await writeModel(repo, 'acc_nobatch', { onnx: model.onnx, config });
+    await writeModel(fixture.repo, 'acc_nobatch', { onnx: model.onnx, config });
     const s = await start();
     const run = async (id: number, value: number, parameters: Parameters = {}) => {
       const response = await s.infer({ model: 'acc_nobatch', parameters: { sequence_id: id, ...parameters }, inputs: [new Tensor('INPUT', 'INT32', [1], Int32Array.of(value))] });
@@ -185,7 +170,7 @@ describe('sequence batcher semantics', () => {
     const model = accumulateModel();
     const withState = { ...model, outputs: [...model.outputs, { name: 'ACC_OUT', datatype: 'INT32' as const, dims: [1] }] };
     const config = renderConfig({ name: 'acc_out', model: withState, maxBatchSize: 8, instanceGroup: { count: 1, kind: 'KIND_CPU' }, extra: model.sequenceBatching });
-    await writeModel(repo, 'acc_out', { onnx: model.onnx, config });
+    await writeModel(fixture.repo, 'acc_out', { onnx: model.onnx, config });
     const s = await start();
     const run = async (value: number, parameters: Parameters) => {
       const response = await s.infer({ model: 'acc_out', parameters, inputs: [new Tensor('INPUT', 'INT32', [1, 1], Int32Array.of(value))] });
@@ -271,7 +256,7 @@ async function report(s: Server, model: string, parameters: Parameters): Promise
 
 describe('sequence batcher with a model.ts', () => {
   it('passes the correlation id, the flags and the control inputs, and fills empty slots with READY false', async () => {
-    await writeScriptModel(repo, 'reporter', { source: REPORTER, config: reporterConfig('reporter', 'TYPE_UINT64') });
+    await writeScriptModel(fixture.repo, 'reporter', { source: REPORTER, config: reporterConfig('reporter', 'TYPE_UINT64') });
     const s = await start();
     const first = await report(s, 'reporter', { sequence_id: 7, sequence_start: true, custom: 'kept' });
     expect(first.rows).toEqual([
@@ -322,9 +307,9 @@ describe('sequence batcher with a model.ts', () => {
         'sequence_batching { state [ { input_name: "COUNT_IN" output_name: "COUNT_OUT" data_type: TYPE_INT32 dims: [ 1 ] } ] }',
         extra,
       ].join('\n');
-    await writeScriptModel(repo, 'counter', { source, config: config('counter', '') });
+    await writeScriptModel(fixture.repo, 'counter', { source, config: config('counter', '') });
     // Every tensor by handle: reading one moves its buffer into the isolate.
-    await writeScriptModel(repo, 'counter_moved', { source, config: config('counter_moved', 'parameters { key: "inline_tensor_bytes" value: { string_value: "0" } }') });
+    await writeScriptModel(fixture.repo, 'counter_moved', { source, config: config('counter_moved', 'parameters { key: "inline_tensor_bytes" value: { string_value: "0" } }') });
     const s = await start();
     const count = async (model: string, value: number, parameters: Parameters = {}) => {
       const response = await s.infer({ model, parameters: { sequence_id: 1, ...parameters }, inputs: [new Tensor('INPUT0', 'FP32', [1, 1], Float32Array.of(value))] });
@@ -353,7 +338,7 @@ describe('sequence batcher with a model.ts', () => {
   });
 
   it('gives a string correlation id to the model and to a TYPE_STRING CORRID control', async () => {
-    await writeScriptModel(repo, 'reporter_s', { source: REPORTER, config: reporterConfig('reporter_s', 'TYPE_STRING') });
+    await writeScriptModel(fixture.repo, 'reporter_s', { source: REPORTER, config: reporterConfig('reporter_s', 'TYPE_STRING') });
     const s = await start();
     const seen = await report(s, 'reporter_s', { sequence_id: 'session-a', sequence_start: true });
     expect(seen.rows[0]).toMatchObject({ correlationId: 'session-a', flags: 1, corrid: 'session-a' });
