@@ -48,9 +48,11 @@ export interface Model {
   /**
    * One batch of requests; returns exactly one response per request, in the
    * same order. A throw fails the whole batch; to fail one request, return a
-   * response with an `error`.
+   * response with an `error`. A decoupled model
+   * (`model_transaction_policy { decoupled: true }`) returns nothing and sends
+   * its responses with `request.getResponseSender()` instead.
    */
-  execute(requests: InferenceRequest[]): InferenceResponse[] | Promise<InferenceResponse[]>;
+  execute(requests: InferenceRequest[]): InferenceResponse[] | void | Promise<InferenceResponse[] | void>;
   /** Once at unload, after the last `execute`. */
   finalize?(): void | Promise<void>;
 }

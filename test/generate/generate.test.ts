@@ -30,11 +30,38 @@ beforeAll(async () => {
     join(broken, 'config.pbtxt'),
     config.replace('name: "generate"', 'name: "generate_broken"').replace('string_value: "generate_decoder"', 'string_value: "no_such_decoder"'),
   );
+  // A copy that is not decoupled: one response with every token.
+  const whole = join(repo, 'generate_whole');
+  await cp(join(repo, 'generate'), whole, { recursive: true });
+  await writeFile(join(whole, 'config.pbtxt'), config.replace('name: "generate"', 'name: "generate_whole"').replace('model_transaction_policy { decoupled: true }', ''));
   server = await createServer({ modelRepository: repo, log: memoryLogger() });
 });
 afterAll(async () => {
   await server?.close();
   await removeTempRepository(repo);
+});
+
+describe('streaming', () => {
+  it('sends each token as its own response as soon as it is picked, then the final flag; infer() is refused', async () => {
+    const prompt = [3, 15, 27];
+    const expected = await referenceGreedy(server, prompt, 12, -1);
+    const arrivals: { tokens: number; at: number; final: boolean }[] = [];
+    const started = performance.now();
+    for await (const item of server.inferStream({ model: 'generate', inputs: [promptTensor(prompt)], parameters: { max_tokens: 12, end_id: -1 } })) {
+      arrivals.push({ tokens: item.response?.outputs[0]?.shape[0] ?? 0, at: performance.now() - started, final: item.final });
+    }
+    expect(arrivals.map((a) => a.tokens)).toEqual([...expected.map(() => 1), 0]);
+    expect(arrivals.map((a) => a.final)).toEqual([...expected.map(() => false), true]);
+    // The first token arrived well before the last: streamed, not collected.
+    expect(arrivals[0]!.at).toBeLessThan(arrivals.at(-2)!.at);
+    expect((await errorOf(server.infer({ model: 'generate', inputs: [promptTensor(prompt)] }))).code).toBe('UNSUPPORTED');
+  });
+
+  it('answers once with every token when its config is not decoupled', async () => {
+    const prompt = [2, 8];
+    const response = await server.infer({ model: 'generate_whole', inputs: [promptTensor(prompt)], parameters: { max_tokens: 6, end_id: -1 } });
+    expect(Array.from(response.outputs[0]!.data as BigInt64Array, Number)).toEqual(await referenceGreedy(server, prompt, 6, -1));
+  });
 });
 
 describe('greedy generation', () => {
@@ -156,13 +183,13 @@ describe('errors', () => {
     [[-1], "input 'input_ids' holds token -1 at position 0"],
     [Array.from({ length: maxLength }, () => 1), "input 'input_ids' has 128 tokens; the decoder's context holds 128"],
   ])('refuses a bad prompt: %j', async (prompt, message) => {
-    const error = await errorOf(server.infer({ model: 'generate', inputs: [promptTensor(prompt)] }));
+    const error = await errorOf(generate(server, prompt));
     expect(error.code).toBe('INVALID_ARG');
     expect(error.message).toContain(message);
   });
 
   it('returns the error of a failed BLS call to the decoder, with its code', async () => {
-    const error = await errorOf(server.infer({ model: 'generate_broken', inputs: [promptTensor([1, 2])] }));
+    const error = await errorOf(generate(server, [1, 2], {}, [], 'generate_broken'));
     expect(error.code).toBe('NOT_FOUND');
     expect(error.message).toContain("model 'generate_broken': decoder 'no_such_decoder' failed at step 1: ");
   });

@@ -16,6 +16,11 @@
  * Each step is one `await` on a BLS call that joins the decoder's queue like
  * any network request; between steps this code runs on the server's main
  * thread for a few microseconds (a sort of 64 logits at most).
+ *
+ * Streaming: when the config says `model_transaction_policy { decoupled: true }`
+ * (the bundled one does), each token goes to the client as soon as it is
+ * picked, as its own response (`output_ids` INT64 [1]), and a final flag ends
+ * the stream; otherwise one response carries all the tokens.
  */
 import {
   InferenceRequest,
@@ -31,33 +36,59 @@ import { SeededRandom } from './random.ts';
 import { readRequestSettings } from './request-settings.ts';
 import { pickToken } from './sampling.ts';
 
+/** Where the tokens go as they are picked (a decoupled stream), or nowhere until the end. */
+type OnToken = (token: bigint) => void;
+
 export default class Generate implements Model {
   #options: GenerateOptions | undefined;
   #name = 'generate';
+  #streaming = false;
 
   initialize(args: InitializeArgs): void {
     this.#name = args.modelName;
     this.#options = readModelOptions(args.modelConfig);
+    this.#streaming = args.modelConfig.model_transaction_policy?.decoupled === true;
   }
 
-  async execute(requests: InferenceRequest[]): Promise<InferenceResponse[]> {
+  async execute(requests: InferenceRequest[]): Promise<InferenceResponse[] | undefined> {
     // max_batch_size 0: the scheduler hands over one request at a time, but
     // several would simply generate side by side, interleaving their steps.
-    return Promise.all(requests.map((request) => this.#respond(request)));
+    if (!this.#streaming) return Promise.all(requests.map((request) => this.#respond(request)));
+    await Promise.all(requests.map((request) => this.#stream(request)));
+    return undefined;
   }
 
   async #respond(request: InferenceRequest): Promise<InferenceResponse> {
     try {
-      return await this.#generate(request);
+      const generated = await this.#generate(request);
+      return new InferenceResponse({ outputs: [new Tensor('output_ids', 'INT64', [generated.length], generated)] });
     } catch (error) {
-      // Anything else is a bug here: let it fail the execute, so the server logs it with its stack.
-      if (!(error instanceof NereidError)) throw error;
-      // Name this model: the client may only see the message, and a BLS error names the decoder.
-      return new InferenceResponse({ error: new NereidError(error.code, `model '${this.#name}': ${error.message}`) });
+      return new InferenceResponse({ error: this.#named(error) });
     }
   }
 
-  async #generate(request: InferenceRequest): Promise<InferenceResponse> {
+  /** Sends each token as its own response, then the final flag (with the error, if generation failed). */
+  async #stream(request: InferenceRequest): Promise<void> {
+    const sender = request.getResponseSender();
+    try {
+      await this.#generate(request, (token) => {
+        sender.send(new InferenceResponse({ outputs: [new Tensor('output_ids', 'INT64', [1], BigInt64Array.of(token))] }));
+      });
+      sender.send(undefined, { final: true });
+    } catch (error) {
+      sender.send(new InferenceResponse({ error: this.#named(error) }), { final: true });
+    }
+  }
+
+  /** A NereidError that names this model (the client may see only the message, and a BLS error names the decoder). */
+  #named(error: unknown): NereidError {
+    // Anything else is a bug here: let it fail the execute, so the server logs it with its stack.
+    if (!(error instanceof NereidError)) throw error;
+    return new NereidError(error.code, `model '${this.#name}': ${error.message}`);
+  }
+
+  /** The generated tokens (without the prompt or the end token); `onToken` sees each as it is picked. */
+  async #generate(request: InferenceRequest, onToken?: OnToken): Promise<BigInt64Array> {
     const options = this.#options;
     if (!options) throw NereidError.internal('execute before initialize');
     const prompt = readPrompt(request, options);
@@ -91,8 +122,8 @@ export default class Generate implements Model {
       const next = pickToken(logits, settings, draw);
       if (next === settings.endId) break;
       sequence[length++] = BigInt(next);
+      onToken?.(BigInt(next));
     }
-    const generated = sequence.slice(prompt.length, length);
-    return new InferenceResponse({ outputs: [new Tensor('output_ids', 'INT64', [generated.length], generated)] });
+    return sequence.slice(prompt.length, length);
   }
 }

@@ -27,13 +27,23 @@ export function promptTensor(ids: readonly number[]): Tensor {
   return new Tensor('input_ids', 'INT64', [ids.length], BigInt64Array.from(ids, BigInt));
 }
 
-/** Runs `generate` on `prompt` and returns the generated token ids. */
-export async function generate(server: Server, prompt: readonly number[], parameters: Parameters = {}, extraInputs: Tensor[] = []): Promise<number[]> {
-  const response = await server.infer({ model: 'generate', inputs: [promptTensor(prompt), ...extraInputs], parameters });
-  const output = response.outputs.find((tensor) => tensor.name === 'output_ids');
-  if (!output) throw new Error('generate answered without output_ids');
-  if (output.datatype !== 'INT64' || output.shape.length !== 1) throw new Error(`output_ids is ${output.datatype} ${output.shape}`);
-  return Array.from(output.data as BigInt64Array, Number);
+/**
+ * Runs `generate` (or `model`, a copy of it) on `prompt` and returns the
+ * generated token ids, read from its stream (one response per token; a copy
+ * configured without decoupled answers once with all of them). Rejects with
+ * the stream's error.
+ */
+export async function generate(server: Server, prompt: readonly number[], parameters: Parameters = {}, extraInputs: Tensor[] = [], model = 'generate'): Promise<number[]> {
+  const tokens: number[] = [];
+  for await (const item of server.inferStream({ model, inputs: [promptTensor(prompt), ...extraInputs], parameters })) {
+    if (item.error) throw item.error;
+    if (!item.response) continue;
+    const output = item.response.outputs.find((tensor) => tensor.name === 'output_ids');
+    if (!output) throw new Error('generate answered without output_ids');
+    if (output.datatype !== 'INT64' || output.shape.length !== 1) throw new Error(`output_ids is ${output.datatype} ${output.shape}`);
+    tokens.push(...Array.from(output.data as BigInt64Array, Number));
+  }
+  return tokens;
 }
 
 /** The decoder's logits for one sequence, called directly (no generate model in between). */
