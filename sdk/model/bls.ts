@@ -25,8 +25,11 @@ import { InferenceResponse } from './inference-response.ts';
 import type { BlsRequestDescriptor, BlsResultDescriptor } from './isolate-protocol.ts';
 import { tensorFromDescriptor, tensorToDescriptor } from './tensor-descriptor.ts';
 
-/** Resolvers of the BLS calls in flight, by call id (ids are this isolate's, distinct from the host's entry call ids). */
-const waiting = new Map<number, (response: InferenceResponse) => void>();
+/** Where the results of a BLS call in flight go: `final` is true for its last (for exec(), its only) result; `response` is absent when a stream ends without one. */
+type Receiver = (response: InferenceResponse | undefined, final: boolean) => void;
+
+/** The BLS calls in flight, by call id (ids are this isolate's, distinct from the host's entry call ids). */
+const waiting = new Map<number, Receiver>();
 let nextCallId = 1;
 
 function descriptorOf(request: InferenceRequest): BlsRequestDescriptor {
@@ -50,7 +53,7 @@ export function startInference(request: InferenceRequest): Promise<InferenceResp
   const callId = nextCallId++;
   return new Promise<InferenceResponse>((resolve) => {
     // Registered first: a host may resume before infer() even returns.
-    waiting.set(callId, resolve);
+    waiting.set(callId, (response) => resolve(response ?? new InferenceResponse()));
     try {
       host.infer(callId, descriptorOf(request));
     } catch (error) {
@@ -58,6 +61,54 @@ export function startInference(request: InferenceRequest): Promise<InferenceResp
       resolve(new InferenceResponse({ error: asNereidError(error) }));
     }
   });
+}
+
+/**
+ * Sends `request` to the host as a stream: every response of the model
+ * (any number from a decoupled model, one from another), in order; errors
+ * come as responses with `error`. Leaving the loop early cancels the request.
+ */
+export function startStream(request: InferenceRequest): AsyncIterable<InferenceResponse> {
+  const host = maybeHost();
+  const queued: InferenceResponse[] = [];
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const receive: Receiver = (response, final) => {
+    if (response !== undefined) queued.push(response);
+    if (final) ended = true;
+    const waiter = wake;
+    wake = undefined;
+    waiter?.();
+  };
+  const callId = nextCallId++;
+  if (host === undefined) {
+    receive(new InferenceResponse({ error: NereidError.unavailable(`request for model '${request.model}': BLS works only inside a model served by nereid`) }), true);
+  } else {
+    waiting.set(callId, receive);
+    try {
+      host.infer(callId, { ...descriptorOf(request), stream: true });
+    } catch (error) {
+      waiting.delete(callId);
+      receive(new InferenceResponse({ error: asNereidError(error) }), true);
+    }
+  }
+  return {
+    async *[Symbol.asyncIterator]() {
+      try {
+        for (;;) {
+          const next = queued.shift();
+          if (next !== undefined) {
+            yield next;
+            continue;
+          }
+          if (ended) return;
+          await new Promise<void>((resolve) => (wake = resolve));
+        }
+      } finally {
+        if (!ended && waiting.delete(callId)) host?.cancelInference(callId);
+      }
+    },
+  };
 }
 
 /** Number of BLS calls in flight. */
@@ -84,10 +135,11 @@ function responseOf(result: BlsResultDescriptor, take: (handle: number) => RawTe
  * `resume` call is the place to see it.
  */
 export function resumeInference(callId: number, result: BlsResultDescriptor, take: (handle: number) => RawTensorData): void {
-  const resolve = waiting.get(callId);
-  if (resolve === undefined) throw new Error(`nereid: resume(${callId}): no BLS call with that id is waiting`);
-  waiting.delete(callId);
-  resolve(responseOf(result, take));
+  const receive = waiting.get(callId);
+  if (receive === undefined) throw new Error(`nereid: resume(${callId}): no BLS call with that id is waiting`);
+  const final = result.final !== false;
+  if (final) waiting.delete(callId);
+  receive(result.empty ? undefined : responseOf(result, take), final);
 }
 
 /**

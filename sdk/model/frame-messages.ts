@@ -248,6 +248,7 @@ export function writeBlsRequest(writer: FrameWriter, request: BlsRequestDescript
   writer.str(request.model);
   writer.str(request.version);
   writer.num(request.timeoutMs);
+  writer.bool(request.stream === true);
   writeParameters(writer, request.parameters);
   writeStrings(writer, request.requestedOutputs);
   writeTensors(writer, request.inputs);
@@ -257,22 +258,31 @@ export function readBlsRequest(reader: FrameReader): BlsRequestDescriptor {
   const model = reader.str();
   const version = reader.str();
   const timeoutMs = reader.num();
+  const stream = reader.bool();
   const parameters = readParameters(reader) ?? {};
   const requestedOutputs = readStrings(reader);
-  return { model, version, timeoutMs, parameters, requestedOutputs, inputs: readTensors(reader) };
+  const request: BlsRequestDescriptor = { model, version, timeoutMs, parameters, requestedOutputs, inputs: readTensors(reader) };
+  if (stream) request.stream = true;
+  return request;
 }
 
 /** A BLS result (host -> isolate). */
 export function writeBlsResult(writer: FrameWriter, result: BlsResultDescriptor): void {
   writer.str(result.model);
   writer.str(result.version);
+  // -1: a single result; 0: more follow; 1: the last, with a response; 2: the last, with none.
+  writer.num(result.final === undefined ? -1 : !result.final ? 0 : result.empty ? 2 : 1);
   writeResponse(writer, result);
 }
 
 export function readBlsResult(reader: FrameReader): BlsResultDescriptor {
   const model = reader.str();
   const version = reader.str();
-  return { model, version, ...readResponse(reader) };
+  const final = reader.num();
+  const result: BlsResultDescriptor = { model, version, ...readResponse(reader) };
+  if (final >= 0) result.final = final >= 1;
+  if (final === 2) result.empty = true;
+  return result;
 }
 
 /** One response of a decoupled model's stream (isolate -> host): the response, if any, and whether it is the final one. */

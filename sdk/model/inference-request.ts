@@ -31,7 +31,7 @@
  */
 import { NereidError } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';
-import { startInference } from './bls.ts';
+import { startInference, startStream } from './bls.ts';
 import { boundHost } from './host-slot.ts';
 import { ResponseSender } from './response-sender.ts';
 import { InferenceResponse, checkTensors } from './inference-response.ts';
@@ -199,6 +199,30 @@ export class InferenceRequest {
   }
 
   /**
+   * Sends this request to `model` and yields every response it sends: any
+   * number from a decoupled model (e.g. one per generated token), one from
+   * any other. A failure comes as a response with `error`. Leaving the loop
+   * early (`break`) cancels the request.
+   *
+   * @example
+   * ```ts
+   * for await (const token of new InferenceRequest({ model: 'generate', inputs: [prompt] }).stream()) {
+   *   if (token.hasError()) throw token.error;
+   *   sender.send(new InferenceResponse({ outputs: token.outputs }));
+   * }
+   * ```
+   */
+  stream(): AsyncIterable<InferenceResponse> {
+    if (this.#received) {
+      const error = NereidError.unsupported(
+        `${describeReceived(this.model, this.id)}: a request received by execute cannot be sent with stream(); build new InferenceRequest({ model, inputs })`,
+      );
+      return startStreamOf(new InferenceResponse({ error }));
+    }
+    return startStream(this);
+  }
+
+  /**
    * Sends this request to `model` through the server (the same path as a
    * network request, so it joins that model's batcher) and resolves with its
    * response. Never rejects: a failure resolves as a response with `error` set.
@@ -212,6 +236,11 @@ export class InferenceRequest {
     }
     return startInference(this);
   }
+}
+
+/** A stream of just `response`. */
+async function* startStreamOf(response: InferenceResponse): AsyncGenerator<InferenceResponse> {
+  yield response;
 }
 
 function describeReceived(model: string, id: string): string {

@@ -69,12 +69,18 @@ export interface BlsRequestDescriptor {
   parameters: Record<string, ParameterValue>;
   /** Gives up (with an error response) after this long; 0 = the server's default. */
   timeoutMs: number;
+  /** True for `request.stream()`: every response of the model comes back, each by its own `resume`, the last `final`. */
+  stream?: boolean;
 }
 
 /** What a BLS call resolves to: the model's response, or an error (as Triton's BLS does, never a thrown exception). */
 export interface BlsResultDescriptor {
   model: string;
   version: string;
+  /** For a stream: false while more responses follow. Absent: the call's one and only result. */
+  final?: boolean;
+  /** For a stream's final result: true when it carries no response, only the end of the stream. */
+  empty?: boolean;
   outputs: TensorDescriptor[];
   parameters?: Record<string, ParameterValue>;
   error?: ErrorData;
@@ -109,6 +115,8 @@ export interface HostBridge {
   clearTimer(timerId: number): void;
   /** Starts a BLS inference; its result arrives through `IsolateEntry.resume(callId, ...)`. */
   infer(callId: number, request: BlsRequestDescriptor): void;
+  /** Stops the BLS stream `callId` (its reader stopped early): the request is cancelled and no more results come. */
+  cancelInference(callId: number): void;
   isModelReady(model: string, version: string): boolean;
   /** Whether the request `RequestDescriptor.cancelToken` names has been cancelled by its client. */
   isCancelled(cancelToken: number): boolean;

@@ -162,4 +162,34 @@ describe('decoupled model.ts', () => {
       await e2e.close();
     }
   });
+
+  it('lets a model.ts read another model\'s stream through BLS (request.stream()), and stop it early', async () => {
+    await writeScriptModel(fixture.repo, 'countdown', { source: COUNTDOWN, config: fp32Config('countdown', DECOUPLED) });
+    // Relays countdown's responses doubled; with `take` set, stops reading after that many.
+    await writeScriptModel(fixture.repo, 'relay', {
+      config: fp32Config('relay', DECOUPLED),
+      source: `
+        import { InferenceRequest, InferenceResponse, Tensor, type InferenceRequest as Request } from 'nereid/model';
+        export async function execute(requests: Request[]) {
+          for (const request of requests) {
+            const sender = request.getResponseSender();
+            const take = Number(request.parameters.take ?? Infinity);
+            let taken = 0;
+            for await (const response of new InferenceRequest({ model: 'countdown', inputs: request.inputs }).stream()) {
+              if (response.hasError()) { sender.send(new InferenceResponse({ error: response.error })); continue; }
+              const n = (response.requireOutput('OUTPUT0').data as Float32Array)[0]!;
+              sender.send(new InferenceResponse({ outputs: [new Tensor('OUTPUT0', 'FP32', [1, 1], Float32Array.of(2 * n))] }));
+              if (++taken >= take) break;
+            }
+            sender.send(undefined, { final: true });
+          }
+        }`,
+    });
+    const s = await fixture.start();
+    expect(await collect(s.inferStream({ ...countdown(3), model: 'relay' }))).toEqual([6, 4, 2, 'final']);
+    expect(await collect(s.inferStream({ ...countdown(1000), model: 'relay', parameters: { take: 2 } }))).toEqual([2000, 1998, 'final']);
+    const deadline = Date.now() + 2000;
+    while (!fixture.log.lines.some((line) => line.includes('stopped at')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(fixture.log.lines.some((line) => line.includes('stopped at 998'))).toBe(true);
+  });
 });

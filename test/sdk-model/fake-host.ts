@@ -83,6 +83,13 @@ export class FakeHost implements HostBridge {
     } else setImmediate(() => void deliver());
   }
 
+  /** BLS calls the model stopped reading (request.stream() left early). */
+  readonly cancelledCalls: number[] = [];
+
+  cancelInference(callId: number): void {
+    this.cancelledCalls.push(callId);
+  }
+
   /** Cancel tokens the test has cancelled. */
   readonly cancelled = new Set<number>();
 

@@ -27,6 +27,7 @@ import type {
   SettleResult,
 } from '../../../sdk/model/isolate-protocol.ts';
 import type { ParameterValue } from '../../../sdk/model/isolate-protocol.ts';
+import type { InferRequest, InferResponse } from '../../../sdk/inference.ts';
 import type { Tensor } from '../../../sdk/tensor.ts';
 import { renderConfigJson } from '../../config/render-config-json.ts';
 import type { Logger } from '../../logging/logger.ts';
@@ -81,6 +82,8 @@ export class ScriptInstance implements BackendInstance {
   readonly #streams = new Map<number, ExecRequest>();
   /** Their cancellation, by cancel token: a stream outlives its execute, and so must `request.isCancelled()`. */
   readonly #streamSignals = new Map<number, AbortSignal>();
+  /** BLS streams the script is reading, by its call id: aborted when it stops reading. */
+  readonly #blsStreams = new Map<number, AbortController>();
   #nextResponseToken = 1;
   readonly #decoupled: boolean;
   #failure: ErrorData | undefined;
@@ -278,6 +281,7 @@ export class ScriptInstance implements BackendInstance {
     this.#timers.clear();
     clearTimeout(this.#deadlineTimer);
     this.#deadlineTimer = undefined;
+    for (const stream of this.#blsStreams.values()) stream.abort();
     this.#sandbox?.dispose();
     this.#handles.release();
     this.#metrics.release();
@@ -330,29 +334,65 @@ export class ScriptInstance implements BackendInstance {
   }
 
   /** Starts a BLS inference for the script; its result comes back through `resume`. */
+  /** The server request a script's BLS request describes. */
+  #blsRequest(request: BlsRequestDescriptor, what: string, signal: AbortSignal | undefined): InferRequest {
+    return {
+      model: request.model,
+      version: request.version || undefined,
+      inputs: request.inputs.map((descriptor) => this.#handles.resolve(descriptor, what)),
+      outputs: request.requestedOutputs.map((name) => ({ name })),
+      parameters: request.parameters,
+      signal,
+    };
+  }
+
+  #blsResult(response: InferResponse): BlsResultDescriptor {
+    return {
+      model: response.model,
+      version: response.version,
+      outputs: response.outputs.map((tensor) => this.#handles.describe(tensor)),
+      parameters: response.parameters as Record<string, ParameterValue> | undefined,
+    };
+  }
+
+  /** Starts a BLS stream for the script: each response comes back through its own `resume`, the last marked final. */
+  #inferStream(callId: number, request: BlsRequestDescriptor): void {
+    const what = `BLS request to model '${request.model}'`;
+    const cancel = new AbortController();
+    const blsSignal = this.#cancellation?.blsSignal;
+    this.#blsStreams.set(callId, cancel);
+    const resume = (result: BlsResultDescriptor): void => this.#enter((sandbox) => sandbox.resume(callId, result));
+    const failed = (error: unknown): BlsResultDescriptor => ({ model: request.model, version: request.version, outputs: [], error: NereidError.from(error).toData(), final: true });
+    const run = async (): Promise<void> => {
+      const host = this.#context.host;
+      if (!host.inferStream) throw NereidError.unsupported(`${what}: this server cannot stream BLS calls`);
+      const signal = blsSignal ? AbortSignal.any([blsSignal, cancel.signal]) : cancel.signal;
+      const stream = host.inferStream(this.#blsRequest(request, what, signal), this.#callers);
+      for await (const item of stream) {
+        if (cancel.signal.aborted) return;
+        const result = item.error
+          ? { model: request.model, version: request.version, outputs: [], error: NereidError.from(item.error).toData() }
+          : item.response
+            ? this.#blsResult(item.response)
+            : { model: request.model, version: request.version, outputs: [], empty: true };
+        resume({ ...result, final: item.final });
+      }
+    };
+    run()
+      .catch((error: unknown) => {
+        if (!cancel.signal.aborted) resume(failed(error));
+      })
+      .finally(() => this.#blsStreams.delete(callId));
+  }
+
   #infer(callId: number, request: BlsRequestDescriptor): void {
+    if (request.stream) return this.#inferStream(callId, request);
     const what = `BLS request to model '${request.model}'`;
     let started: Promise<BlsResultDescriptor>;
     try {
-      const inputs = request.inputs.map((descriptor) => this.#handles.resolve(descriptor, what));
-      const inference = this.#context.host.infer(
-        {
-          model: request.model,
-          version: request.version || undefined,
-          inputs,
-          outputs: request.requestedOutputs.map((name) => ({ name })),
-          parameters: request.parameters,
-          signal: this.#cancellation?.blsSignal,
-        },
-        this.#callers,
-      );
+      const inference = this.#context.host.infer(this.#blsRequest(request, what, this.#cancellation?.blsSignal), this.#callers);
       const timed = request.timeoutMs > 0 ? withTimeout(inference, request.timeoutMs, what) : inference;
-      started = timed.then((response) => ({
-        model: response.model,
-        version: response.version,
-        outputs: response.outputs.map((tensor) => this.#handles.describe(tensor)),
-        parameters: response.parameters as Record<string, ParameterValue> | undefined,
-      }));
+      started = timed.then((response) => this.#blsResult(response));
     } catch (error) {
       started = Promise.reject(error);
     }
@@ -384,6 +424,7 @@ export class ScriptInstance implements BackendInstance {
         this.#timers.delete(timerId);
       },
       infer: (callId: number, request: BlsRequestDescriptor) => this.#infer(callId, request),
+      cancelInference: (callId: number) => this.#blsStreams.get(callId)?.abort(),
       isModelReady: (model: string, version: string) => this.#context.host.isModelReady(model, version || undefined),
       isCancelled: (cancelToken: number) => this.#cancellation?.isCancelled(cancelToken) || (this.#streamSignals.get(cancelToken)?.aborted ?? false),
       sendResponse: (token: number, response: ResponseDescriptor | undefined, final: boolean) => this.#sendResponse(token, response, final),
