@@ -10,7 +10,7 @@
  */
 import type { DataType } from '../../sdk/datatypes.ts';
 import type { ErrorData } from '../../sdk/errors.ts';
-import type { InferRequest, InferResponse, Parameters } from '../../sdk/inference.ts';
+import type { InferRequest, InferResponse, InferStreamItem, Parameters } from '../../sdk/inference.ts';
 import type { ModelConfig } from '../../sdk/model-config.ts';
 import type { Tensor } from '../../sdk/tensor.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -32,6 +32,14 @@ export interface InstanceSpec {
 export interface ModelHost {
   /** `server.infer()` for a model's own requests; `callers` are the instances waiting for this one (ExecRequest.callers). */
   infer(request: InferRequest, callers?: ReadonlySet<BackendInstance>): Promise<InferResponse>;
+  /**
+   * `server.inferStream()` for a model's own requests: any model's responses
+   * as they come (a decoupled model's 0..N, another's one), the last item
+   * `final`. Throws at once for a request that fails validation; stopping the
+   * iteration early cancels the request. `callers` as for `infer`. Absent in
+   * hosts that cannot stream (test harnesses).
+   */
+  inferStream?(request: InferRequest, callers?: ReadonlySet<BackendInstance>): AsyncIterable<InferStreamItem>;
   isModelReady(name: string, version?: string): boolean;
   /** Where a model.ts registers its custom metrics (server-wide, as Triton's); absent in hosts without a metrics endpoint (test harnesses). */
   readonly customMetrics?: CustomMetrics;

@@ -6,6 +6,15 @@
  * one datatype and a compatible shape wherever it appears (the ensemble's own
  * inputs and outputs, the step producing it, the steps consuming it).
  * Messages use Triton's wording (ensemble_utils.cc).
+ *
+ * Decoupled steps: as Triton, the ensemble's own `model_transaction_policy {
+ * decoupled }` is not something its author declares but follows from its
+ * steps: validateEnsembleSteps sets it (true when a step on the data flow is
+ * decoupled, false otherwise) on the config it checks, which must not be
+ * frozen yet. A decoupled step fires the steps after it once per response,
+ * so every step's inputs, and the ensemble's outputs, must descend from one
+ * decoupled step at most (or none): responses of two decoupled steps cannot
+ * be paired.
  */
 import { NereidError } from '../../sdk/errors.ts';
 import type { EnsembleStep, ModelConfig } from '../../sdk/model-config.ts';
@@ -113,6 +122,43 @@ export function validateEnsembleSteps(config: ModelConfig, steps: ReadonlyMap<st
     }
     checkStepMaps(ensemble, step, model, sites);
   }
+  const decoupled = checkDecoupledLineage(config, steps);
+  if (decoupled || config.model_transaction_policy?.decoupled !== undefined) {
+    config.model_transaction_policy = { ...config.model_transaction_policy, decoupled };
+  }
+}
+
+/**
+ * Follows the data flow from the ensemble inputs, labelling each tensor with
+ * the decoupled step it descends from (0: none; a step's outputs take the
+ * label of its inputs, a decoupled step's a new one). Fails when a step's
+ * inputs, or the ensemble outputs, carry different labels. Returns whether
+ * any decoupled step was reached.
+ */
+function checkDecoupledLineage(config: ModelConfig, steps: ReadonlyMap<string, ModelConfig>): boolean {
+  const ensemble = config.name;
+  const mixed = (model: string): never => fail(`in ensemble ${ensemble}, step of model '${model}' receives inputs originated from different decoupled models`);
+  const label = new Map<string, number>((config.input ?? []).map((input) => [input.name, 0]));
+  let pending = (config.ensemble_scheduling?.step ?? []).map((step, index) => ({ step, index }));
+  let decoupled = false;
+  for (let progress = true; progress; ) {
+    progress = false;
+    pending = pending.filter(({ step, index }) => {
+      const inputs = Object.values(step.input_map ?? {});
+      if (!inputs.every((tensor) => label.has(tensor))) return true;
+      const labels = new Set(inputs.map((tensor) => label.get(tensor)!));
+      if (labels.size > 1) mixed(step.model_name);
+      const isDecoupled = steps.get(step.model_name)?.model_transaction_policy?.decoupled === true;
+      decoupled ||= isDecoupled;
+      const outputLabel = isDecoupled ? index + 1 : ([...labels][0] ?? 0);
+      for (const tensor of Object.values(step.output_map ?? {})) label.set(tensor, outputLabel);
+      progress = true;
+      return false;
+    });
+  }
+  const outputLabels = new Set((config.output ?? []).filter((output) => label.has(output.name)).map((output) => label.get(output.name)));
+  if (outputLabels.size > 1) mixed(ensemble);
+  return decoupled;
 }
 
 /** The distinct model names an ensemble config's steps use (empty for any other config). */

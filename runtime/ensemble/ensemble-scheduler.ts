@@ -6,6 +6,9 @@
  * scheduler and batches with the model's other traffic. Steps may be any
  * model, other ensembles included.
  *
+ * A decoupled ensemble (a step on its data flow is decoupled) is called with
+ * ExecRequest.respond and streams instead: ensemble-stream.ts.
+ *
  * Every step request carries the ensemble request's id, parameters (priority,
  * timeout and sequence ones included), cancellation signal and BLS callers.
  *
@@ -16,12 +19,14 @@
  * the requested outputs always keep the original.
  */
 import { NereidError } from '../../sdk/errors.ts';
-import type { InferRequest, InferResponse, Parameters } from '../../sdk/inference.ts';
+import type { InferResponse } from '../../sdk/inference.ts';
 import type { ModelConfig } from '../../sdk/model-config.ts';
-import { Tensor } from '../../sdk/tensor.ts';
+import type { Tensor } from '../../sdk/tensor.ts';
 import type { BackendInstance, ExecRequest, ExecResult, ModelHost } from '../backends/backend.ts';
 import type { Scheduler } from '../scheduler/scheduler.ts';
 import { EnsembleGraph, type CompiledStep, type Plan } from './ensemble-plan.ts';
+import { EnsembleStream } from './ensemble-stream.ts';
+import { copyTensor, stepParameters, stepRequest } from './step-request.ts';
 
 export class EnsembleScheduler implements Scheduler {
   readonly #label: string;
@@ -55,7 +60,13 @@ export class EnsembleScheduler implements Scheduler {
     if (this.#draining) return { ok: false, error: { code: 'UNAVAILABLE', message: `${this.#label} is unloading` }, rejected: true };
     this.#inflight++;
     try {
-      const outputs = await this.#run(request, this.#graph.plan(request.outputs));
+      const plan = this.#graph.plan(request.outputs);
+      if (request.respond) {
+        // Decoupled: the responses go through `respond`; the result only reports a request that could not start.
+        await new EnsembleStream(this.#name, this.#host, { ...request, respond: request.respond }, plan).run();
+        return { ok: true, outputs: [] };
+      }
+      const outputs = await this.#run(request, plan);
       return { ok: true, outputs };
     } catch (error) {
       return { ok: false, error: NereidError.from(error).toData() };
@@ -102,16 +113,10 @@ export class EnsembleScheduler implements Scheduler {
         }
       };
       const start = (step: CompiledStep): void => {
-        const request: InferRequest = {
-          model: step.model,
-          inputs: step.inputs.map(([input, tensor]) => take(tensor, input)),
-          outputs: step.requested as InferRequest['outputs'],
-        };
-        if (step.version !== undefined) request.version = step.version;
-        if (exec.id !== undefined) request.id = exec.id;
-        if (parameters) request.parameters = parameters;
-        if (exec.signal) request.signal = exec.signal;
-        this.#host.infer(request, exec.callers).then(
+        // As Triton, cancellation is checked between steps (a step's own scheduler checks it while the step is queued).
+        if (exec.signal?.aborted) return stepFailed(step, NereidError.cancelled('the request was cancelled'));
+        const inputs = step.inputs.map(([input, tensor]) => take(tensor, input));
+        this.#host.infer(stepRequest(step, inputs, exec, parameters), exec.callers).then(
           (response) => done(step, response),
           (error: unknown) => stepFailed(step, error),
         );
@@ -152,18 +157,4 @@ export class EnsembleScheduler implements Scheduler {
 
 function fail(message: string): never {
   throw NereidError.internal(message);
-}
-
-/** The ensemble request's parameters with priority and timeout put back (the validator moved them into fields). */
-function stepParameters(exec: ExecRequest): Parameters | undefined {
-  if (!exec.priority && !exec.timeoutUs) return exec.parameters as Parameters | undefined;
-  const parameters: Parameters = { ...exec.parameters };
-  if (exec.priority) parameters.priority = exec.priority;
-  if (exec.timeoutUs) parameters.timeout = exec.timeoutUs;
-  return parameters;
-}
-
-function copyTensor(tensor: Tensor, name: string): Tensor {
-  const data = tensor.data;
-  return new Tensor(name, tensor.datatype, tensor.shape, (Array.isArray(data) ? [...data] : data.slice()) as typeof data);
 }

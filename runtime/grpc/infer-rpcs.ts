@@ -9,10 +9,12 @@
  * version), and the stream stays open, as in Triton. When the client
  * half-closes, the stream ends once every answer is written.
  *
- * Decoupled models (any number of responses per request) are not served
- * yet: ModelInfer refuses them as Triton does, a stream answers with an error.
+ * ModelInfer refuses decoupled models as Triton does (use the stream).
+ * A unary call that the client cancels, whose deadline passes or whose
+ * connection breaks cancels its request (InferRequest.signal): dropped if
+ * still queued, visible to a model.ts through request.isCancelled().
  */
-import type { ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { ServerDuplexStream, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { NereidError } from '../../sdk/errors.ts';
 import type { InferRequest, InferStreamItem } from '../../sdk/inference.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -124,12 +126,9 @@ function handleStream(server: InferenceServer, log: Logger, streams: StreamRegis
     };
     let pending: Promise<void>;
     try {
+      // The decoder leaves this stream-only key out of the request's parameters: read it from the message.
       const request = decodeGrpcInferRequest(message, { allowedTritonParameters: [EMPTY_FINAL_RESPONSE] });
-      const emptyFinal = request.parameters?.[EMPTY_FINAL_RESPONSE] === true;
-      if (request.parameters && EMPTY_FINAL_RESPONSE in request.parameters) {
-        const { [EMPTY_FINAL_RESPONSE]: _, ...rest } = request.parameters;
-        request.parameters = rest;
-      }
+      const emptyFinal = message.parameters?.[EMPTY_FINAL_RESPONSE]?.bool_param === true;
       request.signal = cancel.signal;
       pending = relay(server.inferStream(request), message, emptyFinal, write, fail);
     } catch (error) {
@@ -171,15 +170,38 @@ async function relay(
   }
 }
 
+/**
+ * An AbortSignal that fires when a unary call ends before its answer: the
+ * client cancelled it, its deadline passed (grpc-js answers DEADLINE_EXCEEDED
+ * itself) or its connection broke. grpc-js emits 'cancelled' after a normal
+ * answer too, so the signal stays quiet once `settled` is set.
+ */
+function cancelOnCallEnd(call: ServerUnaryCall<unknown, unknown>): { signal: AbortSignal; settled: boolean } {
+  const controller = new AbortController();
+  const state = { signal: controller.signal, settled: false };
+  const abort = () => {
+    if (!state.settled) controller.abort();
+  };
+  if (call.cancelled) abort();
+  else call.once('cancelled', abort);
+  return state;
+}
+
 export function inferRpcs(server: InferenceServer, log: Logger, streams: StreamRegistry): UntypedServiceImplementation {
   const policies = new DecoupledPolicies(server);
   return {
-    ModelInfer: unary(log, 'ModelInfer', async (message: ModelInferRequestMessage) => {
+    ModelInfer: unary(log, 'ModelInfer', async (message: ModelInferRequestMessage, call: ServerUnaryCall<ModelInferRequestMessage, ModelInferResponseMessage>) => {
       const request = decodeGrpcInferRequest(message);
       if (policies.check(request)) {
         throw NereidError.unsupported('ModelInfer RPC doesn\'t support models with decoupled transaction policy');
       }
-      return encodeGrpcInferResponse(await server.infer(request));
+      const cancel = cancelOnCallEnd(call);
+      request.signal = cancel.signal;
+      try {
+        return encodeGrpcInferResponse(await server.infer(request));
+      } finally {
+        cancel.settled = true;
+      }
     }),
     ModelStreamInfer: (call: ServerDuplexStream<ModelInferRequestMessage, StreamResponseMessage>) => handleStream(server, log, streams, call),
   };

@@ -88,6 +88,7 @@ export class Server implements InferenceServer, MetricsSource {
     const customMetrics = new CustomMetrics();
     const host: ModelHost = {
       infer: (request, callers) => server!.infer(request, callers),
+      inferStream: (request, callers) => server!.inferStream(request, callers),
       isModelReady: (name, version) => server!.isModelReady(name, version),
       customMetrics,
     };

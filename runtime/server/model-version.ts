@@ -67,7 +67,8 @@ export class ModelVersion {
 
   /** Creates every instance of every instance group; if one fails, the ones created are disposed and the error names it. */
   static async create(backend: Backend, context: BackendLoadContext): Promise<ModelVersion> {
-    if (context.config.model_transaction_policy?.decoupled && !backend.supportsDecoupled) {
+    // A decoupled ensemble has no instances: its scheduler streams (validate-ensemble-steps.ts sets the policy from its steps).
+    if (context.config.model_transaction_policy?.decoupled && !backend.supportsDecoupled && !context.config.ensemble_scheduling) {
       throw NereidError.invalidArg(`model '${context.modelName}': the ${backend.name} backend does not support decoupled models (model_transaction_policy { decoupled: true })`);
     }
     const specs = instanceSpecs(context.config);

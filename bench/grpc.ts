@@ -1,0 +1,168 @@
+/**
+ * `npm run bench:grpc` (and the last part of `npm run bench`): gRPC against
+ * HTTP, `nereid serve` in its own process, both frontends of the same server.
+ *
+ *   unary   ModelInfer (raw_input_contents, as Triton clients send; one
+ *           channel, concurrent calls multiplexed on it) vs HTTP binary
+ *           tensors (keep-alive sockets), on `simple` and on `add_sub_bls`
+ *           (simple behind one BLS call), concurrency 1 and 16. At c=1 the
+ *           arms alternate call by call, at c=16 in rounds (paired-loop.ts).
+ *           Figure: gRPC / HTTP throughput (issue 5 target >= 0.8x; Triton's
+ *           own is about 0.9x).
+ *   stream  the decoupled `generate`: time to first token and per-token
+ *           interval over ModelStreamInfer and over SSE (grpc-stream.ts);
+ *           skipped while models/generate is not decoupled.
+ *
+ * Environment: BENCH_DURATION_MS (default 3000): measured time per arm per
+ * case; BENCH_STREAM_REPS (default 40): generations per streaming arm.
+ * Results are printed and written to .bench-results/grpc.json.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { encodeInferRequest } from '../sdk/codec/http-infer-request.ts';
+import { concatChunks } from '../sdk/codec/http-message.ts';
+import { Tensor } from '../sdk/tensor.ts';
+import { freePort, startChild, stopChild } from './child-process.ts';
+import { GrpcBenchClient, type InferReply } from './grpc-client.ts';
+import { benchStreaming } from './grpc-stream.ts';
+import { KeepAliveClient } from './http-client.ts';
+import { interleavedPairs, pairedLoops, type Arm } from './paired-loop.ts';
+import { Report } from './scripts-report.ts';
+import type { RunStats } from './stats.ts';
+
+const durationMs = Number(process.env.BENCH_DURATION_MS ?? 3000);
+const streamRepetitions = Number(process.env.BENCH_STREAM_REPS ?? 40);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const repository = `${root}models`;
+const cli = `${root}runtime/cli/main.ts`;
+const concurrencies = [1, 16] as const;
+const UNARY_MODELS = ['simple', 'add_sub_bls'];
+const TARGET_RATIO = 0.8;
+
+const INPUT0 = Int32Array.from({ length: 16 }, (_, i) => i);
+const INPUT1 = new Int32Array(16).fill(1);
+
+/** The HTTP binary body and headers for `model`, built once (as scripts-bls.ts does). */
+function httpBody(model: string): { body: Uint8Array; headers: Record<string, string | number> } {
+  const encoded = encodeInferRequest(
+    { model, inputs: [new Tensor('INPUT0', 'INT32', [1, 16], INPUT0.slice()), new Tensor('INPUT1', 'INT32', [1, 16], INPUT1.slice())] },
+    { binary: true },
+  );
+  const headers: Record<string, string | number> = { 'content-type': encoded.contentType };
+  if (encoded.headerLength !== undefined) headers['inference-header-content-length'] = encoded.headerLength;
+  return { body: concatChunks(encoded.chunks, encoded.byteLength), headers };
+}
+
+/** The ModelInferRequest a Triton client sends for `model`: tensors in raw_input_contents. */
+function grpcRequest(model: string): unknown {
+  return {
+    model_name: model,
+    inputs: [
+      { name: 'INPUT0', datatype: 'INT32', shape: [1, 16] },
+      { name: 'INPUT1', datatype: 'INT32', shape: [1, 16] },
+    ],
+    raw_input_contents: [Buffer.from(INPUT0.buffer), Buffer.from(INPUT1.buffer)],
+  };
+}
+
+function checkGrpcReply(reply: InferReply, model: string): void {
+  const raw = reply.raw_output_contents ?? [];
+  const sum = new Int32Array(new Uint8Array(raw[0] ?? []).buffer);
+  const difference = new Int32Array(new Uint8Array(raw[1] ?? []).buffer);
+  const ok = sum.length === 16 && difference.length === 16 && INPUT0.every((x, i) => sum[i] === x + 1 && difference[i] === x - 1);
+  if (!ok) throw new Error(`gRPC ${model}: unexpected outputs ${JSON.stringify(reply.outputs)}`);
+}
+
+async function benchUnary(report: Report, grpc: GrpcBenchClient, httpPort: number): Promise<void> {
+  const section = 'unary';
+  report.print(`\n[${section}] gRPC ModelInfer (raw_input_contents, one channel) vs HTTP binary (keep-alive), nereid serve in its own process\n`);
+  for (const model of UNARY_MODELS) {
+    const message = grpcRequest(model);
+    const { body, headers } = httpBody(model);
+    checkGrpcReply(await grpc.infer(message), model);
+    for (const concurrency of concurrencies) {
+      const http = new KeepAliveClient(httpPort, concurrency);
+      try {
+        const first = await http.send('POST', `/v2/models/${model}/infer`, body, headers);
+        if (first.status !== 200) throw new Error(`HTTP ${first.status} from ${model}: ${first.body.toString()}`);
+        const httpArm: Arm = {
+          name: `${model} http-bin`,
+          call: async () => {
+            const result = await http.send('POST', `/v2/models/${model}/infer`, body, headers);
+            if (result.status !== 200) throw new Error(`HTTP ${result.status} from ${model}`);
+          },
+        };
+        const grpcArm: Arm = { name: `${model} grpc`, call: () => grpc.infer(message) };
+        let stats: Map<string, RunStats>;
+        let pairDifference: number | undefined;
+        if (concurrency === 1) {
+          const pairs = await interleavedPairs(httpArm, grpcArm, { durationMs });
+          stats = new Map([[httpArm.name, pairs.a], [grpcArm.name, pairs.b]]);
+          pairDifference = pairs.medianDifference;
+        } else {
+          stats = await pairedLoops([httpArm, grpcArm], { concurrency, durationMs });
+        }
+        const h = report.row(section, httpArm.name, concurrency, stats.get(httpArm.name)!);
+        const g = report.row(section, grpcArm.name, concurrency, stats.get(grpcArm.name)!);
+        const ratio = g.throughput / h.throughput;
+        report.figure({
+          section,
+          name: `${model} gRPC / HTTP throughput, c=${concurrency}`,
+          value: ratio,
+          unit: 'x',
+          note: `target >= ${TARGET_RATIO}x: ${ratio >= TARGET_RATIO ? 'MET' : 'MISSED'}; Triton ~0.9x`,
+        });
+        if (pairDifference !== undefined) {
+          report.figure({ section, name: `${model} gRPC - HTTP latency, c=1 (median pair diff)`, value: pairDifference, unit: 'µs' });
+        }
+        report.figure({ section, name: `${model} gRPC - HTTP p99, c=${concurrency}`, value: g.p99 - h.p99, unit: 'µs' });
+      } finally {
+        http.close();
+      }
+    }
+  }
+}
+
+function isDecoupled(model: string): boolean {
+  const config = `${repository}/${model}/config.pbtxt`;
+  return existsSync(config) && /^\s*model_transaction_policy\s*\{\s*decoupled:\s*true/m.test(readFileSync(config, 'utf8'));
+}
+
+async function main(): Promise<void> {
+  const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
+  const loadStart = loadavg();
+  process.stdout.write(`nereid gRPC vs HTTP benchmark, ${durationMs} ms per arm per case (arms alternate)\n`);
+  process.stdout.write(`node ${process.version}, ${availableParallelism()} CPUs, load average ${load()} (other processes compete for the same cores)\n`);
+  const report = new Report();
+
+  const streaming = isDecoupled('generate') && existsSync(`${repository}/generate_decoder`);
+  const models = [...UNARY_MODELS, ...(streaming ? ['generate', 'generate_decoder'] : [])];
+  const [httpPort, grpcPort] = [await freePort(), await freePort()];
+  const args = ['serve', '--model-repository', repository, '--http-port', String(httpPort), '--http-address', '127.0.0.1'];
+  args.push('--grpc-port', String(grpcPort), '--grpc-address', '127.0.0.1', '--metrics-port', '0', '--model-control-mode', 'explicit');
+  for (const model of models) args.push('--load-model', model);
+  const ready = /(gRPC service listening[\s\S]*HTTP service listening)|(HTTP service listening[\s\S]*gRPC service listening)/;
+  const child = await startChild(cli, args, ready);
+  const grpc = new GrpcBenchClient(`127.0.0.1:${grpcPort}`);
+  try {
+    await benchUnary(report, grpc, httpPort);
+    if (streaming) await benchStreaming(report, grpc, httpPort, { tokens: 32, repetitions: streamRepetitions });
+    else report.skip('stream', 'models/generate is not decoupled (model_transaction_policy { decoupled: true }) or generate_decoder is missing');
+  } finally {
+    grpc.close();
+    await stopChild(child);
+  }
+
+  report.printSummary();
+  process.stdout.write(`\nload average at the end: ${load()}\n`);
+  const machine = { node: process.version, cpus: availableParallelism(), loadavgStart: loadStart, loadavgEnd: loadavg() };
+  await mkdir(`${root}.bench-results`, { recursive: true });
+  await writeFile(
+    `${root}.bench-results/grpc.json`,
+    JSON.stringify({ durationMs, streamRepetitions, machine, rows: report.rows, figures: report.figures, skipped: report.skipped, notes: report.notes }, null, 2),
+  );
+}
+
+await main();
