@@ -29,7 +29,7 @@ import { NereidError } from '../../sdk/errors.ts';
 import type { ModelConfig } from '../../sdk/model-config.ts';
 import type { BackendInstance, ExecRequest, ExecResult } from '../backends/backend.ts';
 import type { ModelStats } from '../stats/model-stats.ts';
-import { cancelledResult } from './cancellation.ts';
+import { cancelledResult, onCancel } from './cancellation.ts';
 import { requestCycleError } from './request-cycle.ts';
 import { MAX_TIMER_MS, type Scheduler } from './scheduler.ts';
 import { ActiveSequence, type SequenceRequest } from './sequence-active.ts';
@@ -136,6 +136,15 @@ export class SequenceBatcher implements Scheduler, LaneHost {
       // A START for a live id continues in its slot (Triton does the same): the START resets the state.
       const sequence = known ?? new ActiveSequence(info, now);
       sequence.queue.push(pending);
+      // As Triton, a cancelled request takes the rest of its sequence's queued requests with it.
+      onCancel(request, () => {
+        const index = sequence.queue.indexOf(pending);
+        if (index < 0) return; // already on an instance
+        for (const dropped of sequence.queue.splice(index)) {
+          dropped.resolve(cancelledResult(this.label));
+          this.finished(sequence);
+        }
+      });
       sequence.lastActive = now;
       if (info.end) this.#active.delete(info.key);
       else this.#active.set(info.key, sequence);

@@ -33,6 +33,7 @@ import { NereidError } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';
 import { startInference, startStream } from './bls.ts';
 import { boundHost } from './host-slot.ts';
+import { RequestSignal } from './request-signal.ts';
 import { ResponseSender } from './response-sender.ts';
 import { InferenceResponse, checkTensors } from './inference-response.ts';
 import type { ParameterValue, RequestDescriptor } from './isolate-protocol.ts';
@@ -116,6 +117,7 @@ export class InferenceRequest {
   readonly #cancelToken: number;
   readonly #responseToken: number;
   #sender: ResponseSender | undefined;
+  #signal: RequestSignal | undefined;
 
   constructor(init: InferenceRequestInit) {
     if (typeof init !== 'object' || init === null) throw NereidError.invalidArg('InferenceRequest: expected { model, inputs, ... }');
@@ -172,6 +174,22 @@ export class InferenceRequest {
    */
   isCancelled(): boolean {
     return this.#cancelToken !== 0 && boundHost('isCancelled()').isCancelled(this.#cancelToken);
+  }
+
+  /**
+   * The request's cancellation as an AbortSignal-like object: `aborted`,
+   * `reason`, `throwIfAborted()`, and 'abort' listeners (or `onabort`) that
+   * run when the client goes away.
+   *
+   * @example
+   * ```ts
+   * request.signal.addEventListener('abort', () => log.info('stopping early'));
+   * ```
+   */
+  get signal(): RequestSignal {
+    const what = this.#received ? describeReceived(this.model, this.id) : `request for model '${this.model}'`;
+    this.#signal ??= new RequestSignal(this.#cancelToken, what);
+    return this.#signal;
   }
 
   /**

@@ -164,6 +164,8 @@ export interface IsolateEntry {
   /** Delivers the result of BLS call `callId`. */
   resume(callId: number, result: BlsResultDescriptor): void;
   fireTimer(timerId: number): void;
+  /** The request `RequestDescriptor.cancelToken` names was cancelled: fires its `request.signal`. */
+  cancelled(cancelToken: number): void;
 }
 
 /**

@@ -63,6 +63,7 @@ export function adaptHostWire(wire: HostWire): AdaptedWire {
       initialize: (callId, args) => entry.initialize(callId, args),
       finalize: (callId) => entry.finalize(callId),
       fireTimer: (timerId) => entry.fireTimer(timerId),
+      cancelled: (cancelToken) => entry.cancelled(cancelToken),
       executeFrame(callId, strings, overflow) {
         reader.open(strings, overflow);
         entry.execute(callId, readRequests(reader));

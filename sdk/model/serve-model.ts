@@ -43,6 +43,7 @@ import { receivedRequest, type InferenceRequest } from './inference-request.ts';
 import { ENTRY_GLOBAL, HOST_GLOBAL, type HostBridge, type IsolateEntry, type SettleResult } from './isolate-protocol.ts';
 import type { ModelModule } from './model-interface.ts';
 import { createPrelude, installedPrelude, type Prelude } from './prelude.ts';
+import { RequestSignal } from './request-signal.ts';
 import { resolveModel } from './resolve-model.ts';
 
 /**
@@ -138,6 +139,9 @@ export function serveModel(module: ModelModule, prelude: Prelude = currentPrelud
     },
     resume(callId, result) {
       resumeInference(callId, result, take);
+    },
+    cancelled(cancelToken) {
+      RequestSignal.fireToken(cancelToken);
     },
     fireTimer(timerId) {
       prelude.timers.fire(timerId);

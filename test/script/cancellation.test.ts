@@ -132,4 +132,33 @@ describe('cancellation', () => {
       await e2e.close();
     }
   });
+
+  it("fires request.signal's abort listeners in the running model.ts, and throwIfAborted() fails it CANCELLED", async () => {
+    const s = await start([
+      'listener',
+      `import { InferenceResponse, log, type InferenceRequest } from 'nereid/model';
+       export async function execute(requests: InferenceRequest[]) {
+         const request = requests[0]!;
+         await new Promise<void>((resolve) => {
+           const timer = setTimeout(resolve, 5000);
+           request.signal.addEventListener('abort', () => {
+             clearTimeout(timer);
+             log.info('abort event for ' + request.id + ', aborted ' + request.signal.aborted);
+             resolve();
+           });
+         });
+         request.signal.throwIfAborted();
+         return requests.map((r) => new InferenceResponse({ outputs: [r.requireInput('INPUT0').rename('OUTPUT0')] }));
+       }`,
+    ]);
+    const cancel = new AbortController();
+    const started = performance.now();
+    const running = s.infer(inference('listener', 'watched', {}, cancel.signal));
+    setTimeout(() => cancel.abort(), 50);
+    const error = await errorOf(running);
+    expect(error.code).toBe('CANCELLED');
+    expect(error.message).toMatch(/request 'watched': the request was cancelled/);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(fixture.log.lines.some((line) => line.includes('abort event for watched, aborted true'))).toBe(true);
+  });
 });

@@ -343,4 +343,38 @@ describe('sequence batcher with a model.ts', () => {
     const seen = await report(s, 'reporter_s', { sequence_id: 'session-a', sequence_start: true });
     expect(seen.rows[0]).toMatchObject({ correlationId: 'session-a', flags: 1, corrid: 'session-a' });
   });
+
+  it('cancels a queued request of a sequence, and the requests queued behind it, without running them', async () => {
+    await writeScriptModel(fixture.repo, 'sleepy_sequence', {
+      source: `
+        import { InferenceResponse, type InferenceRequest } from 'nereid/model';
+        export async function execute(requests: InferenceRequest[]) {
+          const hold = Math.max(0, ...requests.map((r) => Number(r.parameters.hold_ms ?? 0)));
+          await new Promise((resolve) => setTimeout(resolve, hold));
+          return requests.map((r) => new InferenceResponse({ outputs: [r.requireInput('INPUT0').rename('OUTPUT0')] }));
+        }`,
+      config: [
+        'name: "sleepy_sequence"',
+        'backend: "typescript"',
+        'max_batch_size: 2',
+        'input [ { name: "INPUT0" data_type: TYPE_FP32 dims: [ 1 ] } ]',
+        'output [ { name: "OUTPUT0" data_type: TYPE_FP32 dims: [ 1 ] } ]',
+        'sequence_batching { }',
+      ].join('\n'),
+    });
+    const s = await start();
+    const send = (value: number, parameters: Parameters, signal?: AbortSignal) =>
+      s.infer({ model: 'sleepy_sequence', parameters: { sequence_id: 5, ...parameters }, inputs: [new Tensor('INPUT0', 'FP32', [1, 1], Float32Array.of(value))], signal });
+    const first = send(1, { sequence_start: true, hold_ms: 200 });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const cancel = new AbortController();
+    const second = send(2, {}, cancel.signal);
+    const third = send(3, {});
+    cancel.abort();
+    const errors = await Promise.all([second, third].map((request) => errorOf(request)));
+    expect(errors.map((error) => error.code)).toEqual(['CANCELLED', 'CANCELLED']);
+    expect(((await first).outputs[0]!.data as Float32Array)[0]).toBe(1);
+    const stats = s.modelStatistics('sleepy_sequence').model_stats[0]!;
+    expect(stats.inference_count).toBe(1);
+  });
 });

@@ -26,12 +26,20 @@ export class ExecuteCancellation {
   /** The signal for BLS calls of this execute; undefined when some request cannot be cancelled. */
   readonly blsSignal: AbortSignal | undefined;
 
-  /** `firstToken`: the instance's next unused token (tokens are never reused, so a late question finds nothing). */
-  constructor(requests: readonly ExecRequest[], firstToken: number) {
+  /**
+   * `firstToken`: the instance's next unused token (tokens are never reused,
+   * so a late question finds nothing). `notify(token)` runs when a request is
+   * cancelled while the execute runs (the script's `request.signal` fires).
+   */
+  constructor(requests: readonly ExecRequest[], firstToken: number, notify: (token: number) => void) {
     this.#tokens = requests.map((request, i) => {
       if (!request.signal) return 0;
-      this.#signals.set(firstToken + i, request.signal);
-      return firstToken + i;
+      const token = firstToken + i;
+      this.#signals.set(token, request.signal);
+      const aborted = (): void => notify(token);
+      request.signal.addEventListener('abort', aborted, { once: true });
+      this.#stops.push(() => request.signal!.removeEventListener('abort', aborted));
+      return token;
     });
     const cancellable = requests.length > 0 && requests.every((request) => request.signal);
     this.blsSignal = cancellable ? this.#all.signal : undefined;

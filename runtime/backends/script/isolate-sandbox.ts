@@ -90,7 +90,7 @@ export class IsolateSandbox {
       const entryRef = (await global.get(ENTRY_GLOBAL, { reference: true })) as ivm.Reference<Record<string, unknown>>;
       if (entryRef.typeof !== 'object') throw new Error(`the bundle did not install ${ENTRY_GLOBAL}`);
       const entry = new Map<EntryName, EntryRef>();
-      for (const name of ['initialize', 'executeFrame', 'finalize', 'resumeFrame', 'fireTimer', 'autoCompleteConfig'] as const) {
+      for (const name of ['initialize', 'executeFrame', 'finalize', 'resumeFrame', 'fireTimer', 'cancelled', 'autoCompleteConfig'] as const) {
         const ref = (await entryRef.get(name, { reference: true })) as EntryRef;
         if (ref.typeof === 'function') entry.set(name, ref);
       }

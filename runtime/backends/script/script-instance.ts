@@ -142,7 +142,7 @@ export class ScriptInstance implements BackendInstance {
     }
     this.#executing++;
     this.#callers = new Set<BackendInstance>([this]);
-    const cancellation = new ExecuteCancellation(requests, this.#nextCancelToken);
+    const cancellation = new ExecuteCancellation(requests, this.#nextCancelToken, (token) => this.#notifyCancelled(token));
     this.#nextCancelToken += cancellation.tokenCount;
     this.#cancellation = cancellation;
     for (const request of requests) request.callers?.forEach((caller) => this.#callers!.add(caller));
@@ -187,8 +187,17 @@ export class ScriptInstance implements BackendInstance {
     if (!this.#decoupled) return 0;
     const token = this.#nextResponseToken++;
     this.#streams.set(token, request);
-    if (request.signal && cancelToken !== 0) this.#streamSignals.set(cancelToken, request.signal);
+    if (request.signal && cancelToken !== 0) {
+      this.#streamSignals.set(cancelToken, request.signal);
+      // The stream may outlive the execute: keep telling the script.
+      request.signal.addEventListener('abort', () => this.#streams.has(token) && this.#notifyCancelled(cancelToken), { once: true });
+    }
     return token;
+  }
+
+  /** Tells the script that the request of `cancelToken` was cancelled (its `request.signal` fires). */
+  #notifyCancelled(cancelToken: number): void {
+    this.#enter((sandbox) => sandbox.enter('cancelled', [cancelToken]));
   }
 
   /** Forgets the stream of `token` (its final response has gone). */
