@@ -94,6 +94,15 @@ function sseGeneration(port: number, agent: Agent, tokens: number): Promise<Toke
   });
 }
 
+/** Rejects when `work` takes longer than `ms`: a stream that never ends fails the bench instead of hanging it. */
+function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no end of stream within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}
+
 /** Time to first token (µs) and mean interval between the following tokens (µs). */
 function firstAndInterval(times: TokenTimes, tokens: number, arm: string): { first: number; interval: number } {
   if (times.length !== tokens) throw new Error(`${arm}: expected ${tokens} tokens, got ${times.length}`);
@@ -108,8 +117,8 @@ export async function benchStreaming(report: Report, grpc: GrpcBenchClient, http
   stream.on('error', () => {});
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const arms = {
-    grpc: (i: number) => grpcGeneration(stream, tokens, `g${i}`),
-    sse: (_i: number) => sseGeneration(httpPort, agent, tokens),
+    grpc: (i: number) => within(grpcGeneration(stream, tokens, `g${i}`), 30_000, 'gRPC ModelStreamInfer'),
+    sse: (_i: number) => within(sseGeneration(httpPort, agent, tokens), 30_000, 'generate_stream'),
   };
   const results = { grpc: { first: [] as number[], interval: [] as number[] }, sse: { first: [] as number[], interval: [] as number[] } };
   try {

@@ -9,12 +9,16 @@
  *           arms alternate call by call, at c=16 in rounds (paired-loop.ts).
  *           Figure: gRPC / HTTP throughput (issue 5 target >= 0.8x; Triton's
  *           own is about 0.9x).
+ *   cpu     client (this process) and server (the child) CPU time per
+ *           request of each arm on `simple` at c=16: on 2 shared cores a
+ *           heavier client takes CPU from the server.
  *   stream  the decoupled `generate`: time to first token and per-token
  *           interval over ModelStreamInfer and over SSE (grpc-stream.ts);
  *           skipped while models/generate is not decoupled.
  *
  * Environment: BENCH_DURATION_MS (default 3000): measured time per arm per
- * case; BENCH_STREAM_REPS (default 40): generations per streaming arm.
+ * case; BENCH_STREAM_REPS (default 40): generations per streaming arm;
+ * BENCH_CPU_CALLS (default 4000): calls per arm per round of the cpu section.
  * Results are printed and written to .bench-results/grpc.json.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -125,6 +129,63 @@ async function benchUnary(report: Report, grpc: GrpcBenchClient, httpPort: numbe
   }
 }
 
+/** CPU time (user + system, µs) the process `pid` has used, from /proc (Linux); undefined elsewhere. */
+function processCpuMicros(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command name; clock ticks of 10 ms.
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where the CPU goes: client (this process) and server (the child) CPU time
+ * per request of each arm at concurrency 16, each arm run alone for a fixed
+ * number of calls, the arms alternating twice. On 2 shared cores the client's
+ * cost competes with the server's, so a heavier client lowers the throughput.
+ */
+async function benchCpu(report: Report, grpc: GrpcBenchClient, httpPort: number, serverPid: number, calls: number): Promise<void> {
+  const section = 'cpu';
+  if (processCpuMicros(serverPid) === undefined) return report.skip(section, 'no /proc: CPU time per request not measured');
+  report.print(`\n[${section}] CPU time per request, simple, c=16, ${calls} calls per arm per round, 2 rounds\n`);
+  const model = 'simple';
+  const message = grpcRequest(model);
+  const { body, headers } = httpBody(model);
+  const http = new KeepAliveClient(httpPort, 16);
+  const arms: Record<string, () => Promise<unknown>> = {
+    'http-bin': () => http.send('POST', `/v2/models/${model}/infer`, body, headers),
+    grpc: () => grpc.infer(message),
+  };
+  const totals = new Map(Object.keys(arms).map((name) => [name, { client: 0, server: 0, calls: 0 }]));
+  try {
+    for (const round of [0, 1]) {
+      const names = round === 0 ? Object.keys(arms) : Object.keys(arms).reverse();
+      for (const name of names) {
+        let left = calls;
+        const worker = async (): Promise<void> => {
+          while (left-- > 0) await arms[name]!();
+        };
+        const client0 = process.cpuUsage();
+        const server0 = processCpuMicros(serverPid)!;
+        await Promise.all(Array.from({ length: 16 }, worker));
+        const client = process.cpuUsage(client0);
+        const total = totals.get(name)!;
+        total.client += client.user + client.system;
+        total.server += processCpuMicros(serverPid)! - server0;
+        total.calls += calls;
+      }
+    }
+  } finally {
+    http.close();
+  }
+  for (const [name, total] of totals) {
+    report.figure({ section, name: `${model} ${name}: client CPU per request`, value: total.client / total.calls, unit: 'µs' });
+    report.figure({ section, name: `${model} ${name}: server CPU per request`, value: total.server / total.calls, unit: 'µs', note: '/proc, 10 ms ticks' });
+  }
+}
+
 function isDecoupled(model: string): boolean {
   const config = `${repository}/${model}/config.pbtxt`;
   return existsSync(config) && /^\s*model_transaction_policy\s*\{\s*decoupled:\s*true/m.test(readFileSync(config, 'utf8'));
@@ -148,6 +209,7 @@ async function main(): Promise<void> {
   const grpc = new GrpcBenchClient(`127.0.0.1:${grpcPort}`);
   try {
     await benchUnary(report, grpc, httpPort);
+    await benchCpu(report, grpc, httpPort, child.pid!, Number(process.env.BENCH_CPU_CALLS ?? 4000));
     if (streaming) await benchStreaming(report, grpc, httpPort, { tokens: 32, repetitions: streamRepetitions });
     else report.skip('stream', 'models/generate is not decoupled (model_transaction_policy { decoupled: true }) or generate_decoder is missing');
   } finally {

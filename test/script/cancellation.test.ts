@@ -161,4 +161,24 @@ describe('cancellation', () => {
     expect(performance.now() - started).toBeLessThan(1000);
     expect(fixture.log.lines.some((line) => line.includes('abort event for watched, aborted true'))).toBe(true);
   });
+
+  it('cancels a BLS call whose timeoutMs passes: the caller gets the timeout, the called model stops', async () => {
+    const impatient = `
+      import { InferenceRequest, InferenceResponse, type InferenceRequest as Request } from 'nereid/model';
+      export async function execute(requests: Request[]) {
+        return Promise.all(requests.map(async (request) => {
+          const inner = await new InferenceRequest({ model: 'patient', inputs: request.inputs, parameters: { work_ms: 5000 }, timeoutMs: 100 }).exec();
+          return new InferenceResponse({ outputs: inner.outputs, error: inner.error });
+        }));
+      }`;
+    const s = await start(['patient', PATIENT], ['impatient', impatient]);
+    const started = performance.now();
+    const error = await errorOf(s.infer(inference('impatient', 'outer', {})));
+    expect(error.code).toBe('UNAVAILABLE');
+    expect(error.message).toMatch(/BLS request to model 'patient' timed out after 100 ms/);
+    expect(performance.now() - started).toBeLessThan(1000);
+    const deadline = Date.now() + 2000;
+    while (!noticed('') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(noticed('')).toBe(true);
+  });
 });

@@ -399,7 +399,11 @@ export class ScriptInstance implements BackendInstance {
     const what = `BLS request to model '${request.model}'`;
     let started: Promise<BlsResultDescriptor>;
     try {
-      const inference = this.#context.host.infer(this.#blsRequest(request, what, this.#cancellation?.blsSignal), this.#callers);
+      // A BLS timeout also cancels the call: dropped if still queued, visible to a model.ts running it.
+      const deadline = request.timeoutMs > 0 ? AbortSignal.timeout(request.timeoutMs) : undefined;
+      const blsSignal = this.#cancellation?.blsSignal;
+      const signal = deadline && blsSignal ? AbortSignal.any([deadline, blsSignal]) : (deadline ?? blsSignal);
+      const inference = this.#context.host.infer(this.#blsRequest(request, what, signal), this.#callers);
       const timed = request.timeoutMs > 0 ? withTimeout(inference, request.timeoutMs, what) : inference;
       started = timed.then((response) => this.#blsResult(response));
     } catch (error) {
