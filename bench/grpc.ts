@@ -33,6 +33,7 @@ import { GrpcBenchClient, type InferReply } from './grpc-client.ts';
 import { benchStreaming } from './grpc-stream.ts';
 import { KeepAliveClient } from './http-client.ts';
 import { interleavedPairs, pairedLoops, type Arm } from './paired-loop.ts';
+import { RawGrpcClient } from './grpc-raw-client.ts';
 import { Report } from './scripts-report.ts';
 import type { RunStats } from './stats.ts';
 
@@ -79,7 +80,7 @@ function checkGrpcReply(reply: InferReply, model: string): void {
   if (!ok) throw new Error(`gRPC ${model}: unexpected outputs ${JSON.stringify(reply.outputs)}`);
 }
 
-async function benchUnary(report: Report, grpc: GrpcBenchClient, httpPort: number): Promise<void> {
+async function benchUnary(report: Report, grpc: GrpcBenchClient, httpPort: number, grpcPort: number): Promise<void> {
   const section = 'unary';
   report.print(`\n[${section}] gRPC ModelInfer (raw_input_contents, one channel) vs HTTP binary (keep-alive), nereid serve in its own process\n`);
   for (const model of UNARY_MODELS) {
@@ -99,17 +100,37 @@ async function benchUnary(report: Report, grpc: GrpcBenchClient, httpPort: numbe
           },
         };
         const grpcArm: Arm = { name: `${model} grpc`, call: () => grpc.infer(message) };
+        // The same call from a client as light as the HTTP one: the ratio then measures the servers.
+        const raw = new RawGrpcClient(grpcPort);
+        const frame = RawGrpcClient.frame(message);
+        const rawArm: Arm = { name: `${model} grpc-raw`, call: () => raw.infer(frame) };
         let stats: Map<string, RunStats>;
         let pairDifference: number | undefined;
+        let rawDifference: number | undefined;
         if (concurrency === 1) {
           const pairs = await interleavedPairs(httpArm, grpcArm, { durationMs });
-          stats = new Map([[httpArm.name, pairs.a], [grpcArm.name, pairs.b]]);
+          const rawPairs = await interleavedPairs(httpArm, rawArm, { durationMs });
+          stats = new Map([[httpArm.name, pairs.a], [grpcArm.name, pairs.b], [rawArm.name, rawPairs.b]]);
           pairDifference = pairs.medianDifference;
+          rawDifference = rawPairs.medianDifference;
         } else {
-          stats = await pairedLoops([httpArm, grpcArm], { concurrency, durationMs });
+          stats = await pairedLoops([httpArm, grpcArm, rawArm], { concurrency, durationMs });
         }
+        raw.close();
         const h = report.row(section, httpArm.name, concurrency, stats.get(httpArm.name)!);
         const g = report.row(section, grpcArm.name, concurrency, stats.get(grpcArm.name)!);
+        const r = report.row(section, rawArm.name, concurrency, stats.get(rawArm.name)!);
+        const rawRatio = r.throughput / h.throughput;
+        report.figure({
+          section,
+          name: `${model} gRPC (light client) / HTTP throughput, c=${concurrency}`,
+          value: rawRatio,
+          unit: 'x',
+          note: `target >= ${TARGET_RATIO}x: ${rawRatio >= TARGET_RATIO ? 'MET' : 'MISSED'}`,
+        });
+        if (rawDifference !== undefined) {
+          report.figure({ section, name: `${model} gRPC (light client) - HTTP latency, c=1 (median pair diff)`, value: rawDifference, unit: 'µs' });
+        }
         const ratio = g.throughput / h.throughput;
         report.figure({
           section,
@@ -208,7 +229,7 @@ async function main(): Promise<void> {
   const child = await startChild(cli, args, ready);
   const grpc = new GrpcBenchClient(`127.0.0.1:${grpcPort}`);
   try {
-    await benchUnary(report, grpc, httpPort);
+    await benchUnary(report, grpc, httpPort, grpcPort);
     await benchCpu(report, grpc, httpPort, child.pid!, Number(process.env.BENCH_CPU_CALLS ?? 4000));
     if (streaming) await benchStreaming(report, grpc, httpPort, { tokens: 32, repetitions: streamRepetitions });
     else report.skip('stream', 'models/generate is not decoupled (model_transaction_policy { decoupled: true }) or generate_decoder is missing');
