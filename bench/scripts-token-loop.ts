@@ -9,6 +9,11 @@
  * -1, which no argmax can produce. The parameter names are read from
  * models/generate/1/*.ts (`max_tokens` and `end_id` expected).
  *
+ * `generate` streams (one response per token); the loop alone is measured
+ * on a copy loaded as `generate_whole` without `decoupled` (one response with
+ * every token), and the difference between the two is what streaming costs
+ * per token.
+ *
  * Skipped, with the reason, when either model is missing from the repository.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -119,6 +124,8 @@ export async function benchTokenLoop(report: Report, server: Server, repository:
     report.note(`warning: ${GENERATE}'s tokens differ from the direct argmax loop's; the per-step comparison still holds only if its sequences grow alike`);
   }
 
+  await benchWholeLoop(report, section, server, versionDir, generateRequest, directLoop, durationMs);
+
   const timer = new InnerCallTimer(server, DECODER);
   let pairs: InterleavedResult;
   try {
@@ -133,7 +140,7 @@ export async function benchTokenLoop(report: Report, server: Server, repository:
   const direct = report.row(section, `${DECODER} x${STEPS} direct`, 1, pairs.a);
   const bls = report.row(section, `${GENERATE} ${STEPS} tokens`, 1, pairs.b);
   report.figure({ section, name: 'direct decoder step, p50 / 64', value: direct.p50 / STEPS, unit: 'µs' });
-  report.figure({ section, name: 'added per step (median pair diff / 64)', value: pairs.medianDifference / STEPS, unit: 'µs', target: 50 });
+  report.figure({ section, name: 'added per step, streamed (median pair diff / 64)', value: pairs.medianDifference / STEPS, unit: 'µs', target: 50 });
   report.figure({ section, name: 'added per step (p50 diff / 64)', value: (bls.p50 - direct.p50) / STEPS, unit: 'µs' });
   report.figure({
     section,
@@ -143,4 +150,34 @@ export async function benchTokenLoop(report: Report, server: Server, repository:
     note: `(generate latency - time in its ${timer.innerCalls} decoder calls) / ${STEPS}`,
   });
   report.figure({ section, name: 'generate / direct loop, p50', value: bls.p50 / direct.p50, unit: 'x' });
+}
+
+/**
+ * The loop without streaming: `generate` loaded again as `generate_whole`
+ * (its files, its config without `decoupled`: one response with every token)
+ * against the same direct decoder calls.
+ */
+async function benchWholeLoop(
+  report: Report,
+  section: string,
+  server: Server,
+  versionDir: string,
+  generateRequest: () => InferRequest,
+  directLoop: () => Promise<number[]>,
+  durationMs: number,
+): Promise<void> {
+  const WHOLE = `${GENERATE}_whole`;
+  const config = server.modelConfig(GENERATE);
+  const policy = { ...(config.model_transaction_policy as object), decoupled: false };
+  const files: Record<string, Uint8Array> = {};
+  for (const file of readdirSync(versionDir)) files[`1/${file}`] = readFileSync(join(versionDir, file));
+  await server.loadModel(WHOLE, { config: JSON.stringify({ ...config, name: WHOLE, model_transaction_policy: policy }), files });
+  try {
+    const whole = (): Promise<unknown> => server.infer({ ...generateRequest(), model: WHOLE });
+    const pairs = await interleavedPairs({ name: `${DECODER} x${STEPS} direct`, call: directLoop }, { name: `${WHOLE} ${STEPS} tokens`, call: whole }, { durationMs });
+    report.row(section, `${WHOLE} ${STEPS} tokens`, 1, pairs.b);
+    report.figure({ section, name: 'added per step, one response (median pair diff / 64)', value: pairs.medianDifference / STEPS, unit: 'µs', target: 50 });
+  } finally {
+    await server.unloadModel(WHOLE);
+  }
 }

@@ -120,6 +120,8 @@ export interface HostBridge {
   isModelReady(model: string, version: string): boolean;
   /** Whether the request `RequestDescriptor.cancelToken` names has been cancelled by its client. */
   isCancelled(cancelToken: number): boolean;
+  /** The script listens for that request's cancellation: call `IsolateEntry.cancelled(cancelToken)` when it happens. */
+  watchCancel(cancelToken: number): void;
   /**
    * A decoupled model's response for the request `RequestDescriptor.responseToken`
    * names (none with `final` alone). Throws when that request's stream is already closed.

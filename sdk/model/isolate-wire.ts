@@ -37,6 +37,7 @@ export function adaptHostWire(wire: HostWire): AdaptedWire {
     clearTimer: (timerId) => wire.clearTimer(timerId),
     isModelReady: (model, version) => wire.isModelReady(model, version),
     isCancelled: (cancelToken) => wire.isCancelled(cancelToken),
+    watchCancel: (cancelToken) => wire.watchCancel(cancelToken),
     cancelInference: (callId) => wire.cancelInference(callId),
     sendResponse(responseToken, response, final) {
       writeStreamResponse(writer, response, final);

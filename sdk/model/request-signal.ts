@@ -24,8 +24,8 @@ export class RequestSignal {
   readonly #what: string;
   readonly #listeners = new Set<Listener>();
   #fired = false;
-  /** Called once when the request is cancelled, like AbortSignal's. */
-  onabort: Listener | null = null;
+  #watched = false;
+  #onabort: Listener | null = null;
 
   /** Made by `InferenceRequest.signal`; `token` 0: a request that cannot be cancelled. */
   constructor(token: number, what: string) {
@@ -48,11 +48,29 @@ export class RequestSignal {
     if (reason) throw reason;
   }
 
+  /** Called once when the request is cancelled, like AbortSignal's. */
+  get onabort(): Listener | null {
+    return this.#onabort;
+  }
+
+  set onabort(listener: Listener | null) {
+    this.#onabort = listener;
+    if (listener) this.#watch();
+  }
+
   addEventListener(type: 'abort', listener: Listener): void {
     if (type !== 'abort' || this.#token === 0) return;
     this.#listeners.add(listener);
+    this.#watch();
+  }
+
+  /** The first listener asks the server to say when the request is cancelled (nobody listening costs nothing). */
+  #watch(): void {
+    if (this.#watched || this.#token === 0) return;
+    this.#watched = true;
     listening.set(this.#token, new WeakRef(this));
     if (listening.size > 1024) for (const [token, ref] of listening) if (ref.deref() === undefined) listening.delete(token);
+    boundHost('request.signal').watchCancel(this.#token);
   }
 
   removeEventListener(type: 'abort', listener: Listener): void {
@@ -64,7 +82,7 @@ export class RequestSignal {
     if (this.#fired) return;
     this.#fired = true;
     const event = { type: 'abort' as const, target: this };
-    this.onabort?.(event);
+    this.#onabort?.(event);
     for (const listener of this.#listeners) listener(event);
     this.#listeners.clear();
   }

@@ -97,6 +97,13 @@ export class FakeHost implements HostBridge {
     return this.cancelled.has(cancelToken);
   }
 
+  /** Cancel tokens the model asked to be told about. */
+  readonly watched: number[] = [];
+
+  watchCancel(cancelToken: number): void {
+    this.watched.push(cancelToken);
+  }
+
   /** Responses a decoupled model sent, by response token. */
   readonly streamed: { responseToken: number; response: ResponseDescriptor | undefined; final: boolean }[] = [];
 

@@ -1,7 +1,8 @@
 /**
  * Cancellation as a model.ts sees it during one execute: each request with
  * a signal gets a token the isolate can ask about (`request.isCancelled()`
- * -> `HostBridge.isCancelled(token)`), and the BLS calls the execute makes
+ * -> `HostBridge.isCancelled(token)`) or watch (`request.signal` listeners
+ * -> `HostBridge.watchCancel(token)`), and the BLS calls the execute makes
  * get a signal that aborts once every request of the batch is cancelled (a
  * BLS call cannot be told apart by request, so only then is none of its
  * answers wanted any more).
@@ -19,42 +20,30 @@
 import type { ExecRequest } from '../backend.ts';
 
 export class ExecuteCancellation {
+  readonly #requests: readonly ExecRequest[];
   readonly #tokens: number[];
   readonly #signals = new Map<number, AbortSignal>();
-  readonly #all = new AbortController();
+  readonly #notify: (token: number) => void;
   readonly #stops: (() => void)[] = [];
-  /** The signal for BLS calls of this execute; undefined when some request cannot be cancelled. */
-  readonly blsSignal: AbortSignal | undefined;
+  /** undefined: not asked for yet; null: some request cannot be cancelled. */
+  #blsSignal: AbortSignal | null | undefined;
 
   /**
    * `firstToken`: the instance's next unused token (tokens are never reused,
-   * so a late question finds nothing). `notify(token)` runs when a request is
-   * cancelled while the execute runs (the script's `request.signal` fires).
+   * so a late question finds nothing). `notify(token)` runs when a watched
+   * request is cancelled while the execute runs (the script's `request.signal` fires).
+   *
+   * Nothing is listened to until asked for (`watch`, `blsSignal`): every
+   * listener and controller costs microseconds on each request otherwise.
    */
   constructor(requests: readonly ExecRequest[], firstToken: number, notify: (token: number) => void) {
+    this.#requests = requests;
+    this.#notify = notify;
     this.#tokens = requests.map((request, i) => {
       if (!request.signal) return 0;
-      const token = firstToken + i;
-      this.#signals.set(token, request.signal);
-      const aborted = (): void => notify(token);
-      request.signal.addEventListener('abort', aborted, { once: true });
-      this.#stops.push(() => request.signal!.removeEventListener('abort', aborted));
-      return token;
+      this.#signals.set(firstToken + i, request.signal);
+      return firstToken + i;
     });
-    const cancellable = requests.length > 0 && requests.every((request) => request.signal);
-    this.blsSignal = cancellable ? this.#all.signal : undefined;
-    if (!cancellable) return;
-    let left = requests.filter((request) => !request.signal!.aborted).length;
-    if (left === 0) this.#all.abort();
-    for (const request of requests) {
-      const signal = request.signal!;
-      if (signal.aborted) continue;
-      const aborted = (): void => {
-        if (--left === 0) this.#all.abort();
-      };
-      signal.addEventListener('abort', aborted, { once: true });
-      this.#stops.push(() => signal.removeEventListener('abort', aborted));
-    }
   }
 
   /** Tokens this execute used: the next execute starts after them. */
@@ -69,6 +58,41 @@ export class ExecuteCancellation {
 
   isCancelled(token: number): boolean {
     return this.#signals.get(token)?.aborted ?? false;
+  }
+
+  /** The script listens for the cancellation of `token`'s request: tell it when it happens. */
+  watch(token: number): void {
+    const signal = this.#signals.get(token);
+    if (!signal) return;
+    if (signal.aborted) return this.#notify(token);
+    const aborted = (): void => this.#notify(token);
+    signal.addEventListener('abort', aborted, { once: true });
+    this.#stops.push(() => signal.removeEventListener('abort', aborted));
+  }
+
+  /** The signal for BLS calls of this execute: aborts once every request is cancelled; undefined when some request cannot be. */
+  get blsSignal(): AbortSignal | undefined {
+    if (this.#blsSignal === undefined) this.#blsSignal = this.#allCancelled();
+    return this.#blsSignal ?? undefined;
+  }
+
+  #allCancelled(): AbortSignal | null {
+    const signals = this.#requests.map((request) => request.signal);
+    if (signals.length === 0 || signals.some((signal) => signal === undefined)) return null;
+    // One request (the usual execute): its own signal, nothing to combine.
+    if (signals.length === 1) return signals[0]!;
+    const all = new AbortController();
+    let left = signals.filter((signal) => !signal!.aborted).length;
+    if (left === 0) all.abort();
+    for (const signal of signals) {
+      if (signal!.aborted) continue;
+      const aborted = (): void => {
+        if (--left === 0) all.abort();
+      };
+      signal!.addEventListener('abort', aborted, { once: true });
+      this.#stops.push(() => signal!.removeEventListener('abort', aborted));
+    }
+    return all.signal;
   }
 
   dispose(): void {

@@ -69,6 +69,7 @@ export class ScriptBackend implements Backend {
         infer: ignore,
         isModelReady: () => false,
         isCancelled: () => false,
+        watchCancel: () => undefined,
         cancelInference: () => undefined,
         sendResponse: () => {
           throw new Error('no responses during autoCompleteConfig');

@@ -187,17 +187,22 @@ export class ScriptInstance implements BackendInstance {
     if (!this.#decoupled) return 0;
     const token = this.#nextResponseToken++;
     this.#streams.set(token, request);
-    if (request.signal && cancelToken !== 0) {
-      this.#streamSignals.set(cancelToken, request.signal);
-      // The stream may outlive the execute: keep telling the script.
-      request.signal.addEventListener('abort', () => this.#streams.has(token) && this.#notifyCancelled(cancelToken), { once: true });
-    }
+    if (request.signal && cancelToken !== 0) this.#streamSignals.set(cancelToken, request.signal);
     return token;
+  }
+
+  /** The script listens for a request's cancellation: a decoupled stream's for as long as it is open, else for its execute. */
+  #watchCancel(cancelToken: number): void {
+    const streamSignal = this.#streamSignals.get(cancelToken);
+    if (!streamSignal) return this.#cancellation?.watch(cancelToken);
+    if (streamSignal.aborted) return this.#notifyCancelled(cancelToken);
+    streamSignal.addEventListener('abort', () => this.#streamSignals.has(cancelToken) && this.#notifyCancelled(cancelToken), { once: true });
   }
 
   /** Tells the script that the request of `cancelToken` was cancelled (its `request.signal` fires). */
   #notifyCancelled(cancelToken: number): void {
-    this.#enter((sandbox) => sandbox.enter('cancelled', [cancelToken]));
+    // Never from inside a host callback the script is running: after the current entry returns.
+    queueMicrotask(() => this.#enter((sandbox) => sandbox.enter('cancelled', [cancelToken])));
   }
 
   /** Forgets the stream of `token` (its final response has gone). */
@@ -440,6 +445,7 @@ export class ScriptInstance implements BackendInstance {
       cancelInference: (callId: number) => this.#blsStreams.get(callId)?.abort(),
       isModelReady: (model: string, version: string) => this.#context.host.isModelReady(model, version || undefined),
       isCancelled: (cancelToken: number) => this.#cancellation?.isCancelled(cancelToken) || (this.#streamSignals.get(cancelToken)?.aborted ?? false),
+      watchCancel: (cancelToken: number) => this.#watchCancel(cancelToken),
       sendResponse: (token: number, response: ResponseDescriptor | undefined, final: boolean) => this.#sendResponse(token, response, final),
       takeTensor: (handle: number) => this.#handles.take(handle) as never,
       metricFamily: (name, description, kind) => metrics.family(name, description, kind),
