@@ -3,9 +3,7 @@
  * ensembles, and BLS calls from model.ts. Every inference goes through
  * `infer()`; there is no other path to a model.
  */
-import type { DataType } from '../../sdk/datatypes.ts';
 import type { InferRequest, InferResponse, InferStreamItem } from '../../sdk/inference.ts';
-import type { ModelStatistics } from '../stats/model-stats.ts';
 
 /** Model lifecycle states, with Triton's names as the repository index reports them. */
 export enum ModelState {
@@ -16,26 +14,8 @@ export enum ModelState {
   Unavailable = 'UNAVAILABLE',
 }
 
-export interface ServerMetadata {
-  name: string;
-  version: string;
-  extensions: string[];
-}
-
-export interface TensorMetadata {
-  name: string;
-  datatype: DataType;
-  /** Includes the leading -1 batch dimension when max_batch_size > 0. */
-  shape: number[];
-}
-
-export interface ModelMetadata {
-  name: string;
-  versions: string[];
-  platform: string;
-  inputs: TensorMetadata[];
-  outputs: TensorMetadata[];
-}
+import type { ModelMetadata, ModelStatisticsResponse, ServerMetadata } from '../../sdk/server-answers.ts';
+export type { ModelMetadata, ModelStatisticsResponse, ServerMetadata, TensorMetadata } from '../../sdk/server-answers.ts';
 
 export interface RepositoryIndexEntry {
   name: string;
@@ -49,11 +29,6 @@ export interface LoadModelOptions {
   config?: string;
   /** Override files: key `<version>/<path>` relative to the model directory, value the file content. Requires `config`. */
   files?: Record<string, Uint8Array>;
-}
-
-/** The statistics extension's answer, as Triton's (`GET /v2/models[/{m}[/versions/{v}]]/stats`). */
-export interface ModelStatisticsResponse {
-  model_stats: ModelStatistics[];
 }
 
 export interface UnloadModelOptions {

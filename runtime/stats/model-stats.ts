@@ -29,44 +29,9 @@ import type { ComputeTiming, ExecResult } from '../backends/backend.ts';
 export type FailureReason = 'REJECTED' | 'CANCELED' | 'BACKEND' | 'OTHER';
 export const FAILURE_REASONS: readonly FailureReason[] = ['REJECTED', 'CANCELED', 'BACKEND', 'OTHER'];
 
-/** Triton's `StatisticDuration`. */
-export interface StatisticDuration {
-  count: number;
-  ns: number;
-}
+import type { InferBatchStatistics, InferStatistics, ModelStatistics, StatisticDuration } from '../../sdk/server-answers.ts';
 
-export interface InferStatistics {
-  success: StatisticDuration;
-  fail: StatisticDuration;
-  queue: StatisticDuration;
-  compute_input: StatisticDuration;
-  compute_infer: StatisticDuration;
-  compute_output: StatisticDuration;
-  cache_hit: StatisticDuration;
-  cache_miss: StatisticDuration;
-}
-
-export interface InferBatchStatistics {
-  batch_size: number;
-  compute_input: StatisticDuration;
-  compute_infer: StatisticDuration;
-  compute_output: StatisticDuration;
-}
-
-/** One entry of the statistics extension's `model_stats`, field for field. */
-export interface ModelStatistics {
-  name: string;
-  version: string;
-  /** Milliseconds since the epoch of the last finished request; 0 before the first. */
-  last_inference: number;
-  inference_count: number;
-  execution_count: number;
-  inference_stats: InferStatistics;
-  /** Per response index; only decoupled models fill it (none here yet). */
-  response_stats: Record<string, never>;
-  batch_stats: InferBatchStatistics[];
-  memory_usage: { type: string; id: number; byte_size: number }[];
-}
+export type { InferBatchStatistics, InferStatistics, ModelStatistics, StatisticDuration } from '../../sdk/server-answers.ts';
 
 const duration = (): StatisticDuration => ({ count: 0, ns: 0 });
 
