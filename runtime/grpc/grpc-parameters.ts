@@ -19,42 +19,9 @@
  */
 import { NereidError } from '../../sdk/errors.ts';
 import type { ParameterValue, Parameters } from '../../sdk/inference.ts';
-import { Long, type LongValue } from './grpc-proto.ts';
+import { longToBigInt, longToValue, uint64ToValue, type InferParameterMessage, type ParameterMap } from '../../sdk/codec/grpc-parameters.ts';
 
-/** A decoded `InferParameter`: only the member `parameter_choice` names is meaningful. */
-export interface InferParameterMessage {
-  parameter_choice?: string;
-  bool_param?: boolean;
-  int64_param?: LongValue | number;
-  string_param?: string;
-  double_param?: number;
-  uint64_param?: LongValue | number;
-}
-
-export type ParameterMap = Record<string, InferParameterMessage>;
-
-const INT64_MIN = -(1n << 63n);
-const INT64_MAX = (1n << 63n) - 1n;
-
-/** An exact bigint of a decoded 64-bit integer. */
-export function longToBigInt(value: LongValue | number): bigint {
-  if (typeof value === 'number') return BigInt(value);
-  const bits = (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0);
-  return value.unsigned ? bits : BigInt.asIntN(64, bits);
-}
-
-/** A number when it is exact, else the bigint. */
-export function longToValue(value: LongValue | number): number | bigint {
-  if (typeof value === 'number') return value;
-  const number = value.toNumber();
-  return Number.isSafeInteger(number) ? number : longToBigInt(value);
-}
-
-/** A `Long` of a bigint (protobufjs writes 64-bit integers from numbers, strings or Longs, not bigints). */
-export function bigIntToLong(value: bigint, unsigned: boolean): LongValue {
-  const bits = BigInt.asUintN(64, value);
-  return new Long(Number(bits & 0xffffffffn) | 0, Number(bits >> 32n) | 0, unsigned);
-}
+export { bigIntToLong, longToBigInt, longToValue, type InferParameterMessage, type ParameterMap } from '../../sdk/codec/grpc-parameters.ts';
 
 function typeError(key: string, expected: string): NereidError {
   return NereidError.invalidArg(`invalid value type for '${key}' parameter, expected ${expected}.`);
@@ -104,7 +71,7 @@ export function readRequestParameters(map: ParameterMap | undefined, allowed: re
         break;
       case 'priority':
         if (choice === 'int64_param') value = longToValue(parameter.int64_param!);
-        else if (choice === 'uint64_param') value = longToValue(Long.fromValue(parameter.uint64_param!).toUnsigned());
+        else if (choice === 'uint64_param') value = uint64ToValue(parameter.uint64_param!);
         else throw typeError(key, 'int64_param or uint64_param');
         break;
       case 'timeout':
@@ -131,32 +98,5 @@ export function readTensorParameters(map: ParameterMap | undefined, what: string
   return parameters;
 }
 
-/** Parameters as an InferParameter map: integers as int64 (uint64 beyond the int64 range), other numbers as double. */
-export function writeParameters(parameters: Parameters | undefined): ParameterMap | undefined {
-  if (!parameters) return undefined;
-  let map: ParameterMap | undefined;
-  for (const key in parameters) {
-    const value = parameters[key];
-    let parameter: InferParameterMessage;
-    switch (typeof value) {
-      case 'boolean':
-        parameter = { bool_param: value };
-        break;
-      case 'string':
-        parameter = { string_param: value };
-        break;
-      case 'number':
-        parameter = Number.isSafeInteger(value) ? { int64_param: value } : { double_param: value };
-        break;
-      case 'bigint':
-        if (value >= INT64_MIN && value <= INT64_MAX) parameter = { int64_param: bigIntToLong(value, false) };
-        else if (value > INT64_MAX && value < 1n << 64n) parameter = { uint64_param: bigIntToLong(value, true) };
-        else throw NereidError.invalidArg(`parameter '${key}': ${value} does not fit in 64 bits`);
-        break;
-      default:
-        continue;
-    }
-    (map ??= {})[key] = parameter;
-  }
-  return map;
-}
+/** Parameters as an InferParameter map (the shared codec's writer). */
+export { writeParameterMap as writeParameters } from '../../sdk/codec/grpc-parameters.ts';

@@ -19,19 +19,9 @@ import { isDataType } from '../datatypes.ts';
 import { NereidError } from '../errors.ts';
 import type { InferRequest, InferResponse, Parameters, ParameterValue } from '../inference.ts';
 import { Tensor } from '../tensor.ts';
-import { Long, type LongValue } from './grpc-client-proto.ts';
+import { longToValue, uint64ToValue, writeParameterMap, type LongLike, type ParameterMap } from '../codec/grpc-parameters.ts';
 
-/** A decoded or to-be-encoded `InferParameter`. */
-export interface ParameterMessage {
-  parameter_choice?: string;
-  bool_param?: boolean;
-  int64_param?: LongValue | number;
-  string_param?: string;
-  double_param?: number;
-  uint64_param?: LongValue | number;
-}
-
-export type ParameterMap = Record<string, ParameterMessage>;
+export { writeParameterMap, type ParameterMap } from '../codec/grpc-parameters.ts';
 
 /** A decoded `ModelInferResponse` (protobufjs leaves repeated fields as arrays, maps as objects). */
 export interface ModelInferResponseMessage {
@@ -39,53 +29,8 @@ export interface ModelInferResponseMessage {
   model_version: string;
   id: string;
   parameters: ParameterMap;
-  outputs: { name: string; datatype: string; shape: (LongValue | number)[] }[];
+  outputs: { name: string; datatype: string; shape: (LongLike | number)[] }[];
   raw_output_contents: Uint8Array[];
-}
-
-const INT64_MAX = (1n << 63n) - 1n;
-const INT64_MIN = -(1n << 63n);
-
-function toLong(value: bigint, unsigned: boolean): LongValue {
-  const bits = BigInt.asUintN(64, value);
-  return new Long(Number(bits & 0xffffffffn) | 0, Number(bits >> 32n) | 0, unsigned);
-}
-
-/** A number when exact, else a bigint. */
-function fromLong(value: LongValue | number): number | bigint {
-  if (typeof value === 'number') return value;
-  const number = value.toNumber();
-  if (Number.isSafeInteger(number)) return number;
-  const bits = (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0);
-  return value.unsigned ? bits : BigInt.asIntN(64, bits);
-}
-
-/** Parameters as an `InferParameter` map: safe integers and bigints as int64, other numbers as double. */
-export function writeParameterMap(parameters: Parameters | undefined, extra?: ParameterMap): ParameterMap | undefined {
-  let map: ParameterMap | undefined = extra && { ...extra };
-  for (const [key, value] of Object.entries(parameters ?? {})) {
-    let parameter: ParameterMessage;
-    switch (typeof value) {
-      case 'boolean':
-        parameter = { bool_param: value };
-        break;
-      case 'string':
-        parameter = { string_param: value };
-        break;
-      case 'number':
-        parameter = Number.isSafeInteger(value) ? { int64_param: value } : { double_param: value };
-        break;
-      case 'bigint':
-        if (value >= INT64_MIN && value <= INT64_MAX) parameter = { int64_param: toLong(value, false) };
-        else if (value > INT64_MAX && value < 1n << 64n) parameter = { uint64_param: toLong(value, true) };
-        else throw NereidError.invalidArg(`parameter '${key}': ${value} does not fit in 64 bits`);
-        break;
-      default:
-        continue;
-    }
-    (map ??= {})[key] = parameter;
-  }
-  return map;
 }
 
 /** A decoded `InferParameter` map as Parameters. */
@@ -98,10 +43,10 @@ export function readParameterMap(map: ParameterMap | undefined): Parameters | un
         value = parameter.bool_param!;
         break;
       case 'int64_param':
-        value = fromLong(parameter.int64_param!);
+        value = longToValue(parameter.int64_param!);
         break;
       case 'uint64_param':
-        value = fromLong(typeof parameter.uint64_param === 'number' ? parameter.uint64_param : parameter.uint64_param!.toUnsigned());
+        value = uint64ToValue(parameter.uint64_param!);
         break;
       case 'string_param':
         value = parameter.string_param!;
@@ -151,7 +96,7 @@ export function decodeModelInferResponse(message: ModelInferResponseMessage): In
   }
   message.outputs.forEach((output, i) => {
     if (!isDataType(output.datatype)) throw NereidError.internal(`output '${output.name}': unknown datatype '${output.datatype}'`);
-    const shape = output.shape.map((dim) => Number(fromLong(dim)));
+    const shape = output.shape.map((dim) => Number(longToValue(dim)));
     response.outputs.push(Tensor.fromBytes(output.name, output.datatype, shape, raw[i]!));
   });
   return response;
