@@ -7,7 +7,7 @@
 import { dirname } from 'node:path';
 import { credentials, loadPackageDefinition, type Client, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { GRPC_SERVICE_PROTO_PATH } from '../runtime/grpc/grpc-proto.ts';
+import { GRPC_SERVICE_PROTO_PATH } from '../sdk/proto/grpc-protos.ts';
 
 const definition = loadSync(GRPC_SERVICE_PROTO_PATH, {
   keepCase: true,

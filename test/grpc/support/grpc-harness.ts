@@ -16,7 +16,7 @@ import { dirname } from 'node:path';
 import { credentials, loadPackageDefinition, Metadata, type Client, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { createGrpcFrontend, type GrpcFrontend, type GrpcFrontendOptions } from '../../../runtime/grpc/grpc-frontend.ts';
-import { GRPC_SERVICE_PROTO_PATH, HEALTH_PROTO_PATH } from '../../../runtime/grpc/grpc-proto.ts';
+import { GRPC_SERVICE_PROTO_PATH, HEALTH_PROTO_PATH } from '../../../sdk/proto/grpc-protos.ts';
 import { createServer, type Server, type ServerOptions } from '../../../runtime/server/create-server.ts';
 import { memoryLogger } from '../../server/support.ts';
 
