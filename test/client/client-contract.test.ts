@@ -179,7 +179,7 @@ describe.each(['http', 'grpc'] as const)('%s client', (kind) => {
     expect(Array.from(responses[0]!.outputs[0]!.data as Float32Array)).toEqual([1, 2, 3]);
   });
 
-  it('cancels a streaming generate of 64 tokens with an AbortSignal after the first response', async () => {
+  it('cancels a streaming generate of 120 tokens with an AbortSignal after the first response', async () => {
     const decoderSteps = () => e2e.server.modelStatistics('generate_decoder').model_stats[0]!.inference_count;
     const stepsBefore = decoderSteps();
     const controller = new AbortController();
@@ -187,7 +187,8 @@ describe.each(['http', 'grpc'] as const)('%s client', (kind) => {
     const error = await rejection(
       (async () => {
         for await (const response of client().inferStream(
-          { model: 'generate', inputs: [promptTensor()], parameters: { max_tokens: 64, end_id: -1 } },
+          // As long as the context allows: a decoder step takes ~0.1 ms, and the cancel must reach the server before the end.
+          { model: 'generate', inputs: [promptTensor()], parameters: { max_tokens: 120, end_id: -1 } },
           { signal: controller.signal },
         )) {
           received.push(response);
@@ -197,10 +198,10 @@ describe.each(['http', 'grpc'] as const)('%s client', (kind) => {
     );
     expect(error.code).toBe('CANCELLED');
     expect(received.length).toBeGreaterThanOrEqual(1);
-    expect(received.length).toBeLessThan(64);
-    // The server stopped generating too: far fewer decoder steps than the 64 tokens asked for.
+    expect(received.length).toBeLessThan(120);
+    // The server stopped generating too: far fewer decoder steps than the 120 tokens asked for.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(decoderSteps() - stepsBefore).toBeLessThan(48);
+    expect(decoderSteps() - stepsBefore).toBeLessThan(96);
     // The server is still fine, and so is the client's connection.
     expect((await client().infer({ model: 'simple', inputs: simpleInputs() })).outputs[0]!.data).toEqual(iota(16, 3));
   });

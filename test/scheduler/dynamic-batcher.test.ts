@@ -10,7 +10,7 @@ import type { InferRequest, InferResponse } from '../../sdk/inference.ts';
 import { Tensor } from '../../sdk/tensor.ts';
 import { fp32Config, writeScriptModel } from '../script/support.ts';
 import { addSubInputs } from '../server/support.ts';
-import { addSubModel, identityModel, writeFixture } from '../support/onnx-fixtures.ts';
+import { addSubModel, writeFixture } from '../support/onnx-fixtures.ts';
 import { errorOf } from '../support/rejection.ts';
 import { useTempServer } from '../support/temp-server.ts';
 
@@ -19,7 +19,8 @@ const start = (...models: string[]): Promise<Server> => fixture.start({ modelCon
 
 /**
  * A model.ts answering INPUT0 with itself, plus response parameters: `batch`
- * (how many requests its execute got) and `order` (executes so far). A
+ * (how many requests its execute got), `shapes` and `rows` (distinct
+ * non-batch shapes and rows in that batch) and `order` (executes so far). A
  * request's `hold_ms` parameter makes the execute wait that long first.
  */
 const BATCH_REPORTER = `
@@ -29,9 +30,12 @@ const BATCH_REPORTER = `
     const order = ++executes;
     const hold = Math.max(0, ...requests.map((request) => Number(request.parameters.hold_ms ?? 0)));
     if (hold > 0) await new Promise((resolve) => setTimeout(resolve, hold));
+    // What the batch held: its distinct non-batch shapes and its rows.
+    const shapes = new Set(requests.map((request) => request.requireInput('INPUT0').shape.slice(1).join('x'))).size;
+    const rows = requests.reduce((sum, request) => sum + request.requireInput('INPUT0').shape[0]!, 0);
     return requests.map((request) => new InferenceResponse({
       outputs: [request.requireInput('INPUT0').rename('OUTPUT0')],
-      parameters: { batch: requests.length, order },
+      parameters: { batch: requests.length, order, shapes, rows },
     }));
   }`;
 
@@ -68,16 +72,24 @@ describe('dynamic batcher', () => {
   });
 
   it('never joins requests whose non-batch shapes differ, and never exceeds max_batch_size rows', async () => {
-    await writeFixture(fixture.repo, 'identity', identityModel('FP32', { batch: true, dims: [-1] }), { maxBatchSize: 4, extra: 'dynamic_batching { }' });
-    const s = await start('identity');
-    const shapes = [[1, 2], [1, 3], [3, 2], [2, 2], [1, 3], [4, 3], [1, 2]];
+    await writeScriptModel(fixture.repo, 'reporter', { config: fp32Config('reporter', 'dynamic_batching { }').replace('max_batch_size: 8', 'max_batch_size: 4'), source: BATCH_REPORTER });
+    const s = await start('reporter');
+    const busy = s.infer(value(0, { hold_ms: 150 }));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    // Queued behind the busy instance: rows of width 2 and 3, mixed, some of batch size 3 and 4.
+    const shapes = [[1, 2], [1, 3], [3, 2], [2, 2], [1, 3], [4, 3], [1, 2], [1, 2]];
     const responses = await Promise.all(
-      shapes.map((shape, i) => s.infer({ model: 'identity', inputs: [new Tensor('INPUT0', 'FP32', shape, new Float32Array(shape[0]! * shape[1]!).fill(i))] })),
+      shapes.map((shape, i) => s.infer({ model: 'reporter', inputs: [new Tensor('INPUT0', 'FP32', shape, new Float32Array(shape[0]! * shape[1]!).fill(i))] })),
     );
+    await busy;
     responses.forEach((response, i) => {
       expect(response.outputs[0]!.shape).toEqual(shapes[i]);
       expect(Array.from(response.outputs[0]!.data as Float32Array).every((v) => v === i)).toBe(true);
+      expect(response.parameters).toMatchObject({ shapes: 1 });
+      expect(response.parameters!.rows).toBeLessThanOrEqual(4);
     });
+    // Batching did happen (else the checks above would hold trivially).
+    expect(Math.max(...responses.map((response) => Number(response.parameters!.batch)))).toBeGreaterThan(1);
   });
 
   it('hands a model.ts the queued requests as one execute, a batch of up to max_batch_size', async () => {
