@@ -31,33 +31,20 @@ interface StreamResponseMessage {
   infer_response?: ModelInferResponseMessage | { model_name: string; model_version: string; id?: string };
 }
 
-/** How long a model's transaction policy is remembered: rendering its config takes about 17 µs, too much for every request. */
-const POLICY_TTL_MS = 1000;
-
 /**
- * Whether a model uses the decoupled transaction policy, remembered per
- * model and version for a second (a reload that changes the policy is seen
- * within that second). Unknown or unready models throw, as infer would.
+ * Triton's answer to ModelInfer on a decoupled model. The server refuses
+ * such a request itself (UNSUPPORTED); only then, off the hot path, is the
+ * model's policy looked up to give Triton's wording.
  */
-class DecoupledPolicies {
-  readonly #server: InferenceServer;
-  readonly #known = new Map<string, { decoupled: boolean; until: number }>();
-
-  constructor(server: InferenceServer) {
-    this.#server = server;
+function decoupledRefusal(server: InferenceServer, request: InferRequest, error: unknown): unknown {
+  if (!(error instanceof NereidError) || error.code !== 'UNSUPPORTED') return error;
+  try {
+    const policy = server.modelConfig(request.model, request.version).model_transaction_policy as { decoupled?: boolean } | undefined;
+    if (policy?.decoupled === true) return NereidError.unsupported("ModelInfer RPC doesn't support models with decoupled transaction policy");
+  } catch {
+    // The model went away meanwhile: the server's own error says enough.
   }
-
-  check(request: InferRequest): boolean {
-    const key = `${request.model}\0${request.version ?? ''}`;
-    const now = performance.now();
-    const known = this.#known.get(key);
-    if (known && known.until > now) return known.decoupled;
-    const policy = this.#server.modelConfig(request.model, request.version).model_transaction_policy as { decoupled?: boolean } | undefined;
-    const decoupled = policy?.decoupled === true;
-    if (this.#known.size > 10_000) this.#known.clear();
-    this.#known.set(key, { decoupled, until: now + POLICY_TTL_MS });
-    return decoupled;
-  }
+  return error;
 }
 
 /** Tracks a frontend's open streams, so that close() can end them once they are idle. */
@@ -188,17 +175,15 @@ function cancelOnCallEnd(call: ServerUnaryCall<unknown, unknown>): { signal: Abo
 }
 
 export function inferRpcs(server: InferenceServer, log: Logger, streams: StreamRegistry): UntypedServiceImplementation {
-  const policies = new DecoupledPolicies(server);
   return {
     ModelInfer: unary(log, 'ModelInfer', async (message: ModelInferRequestMessage, call: ServerUnaryCall<ModelInferRequestMessage, ModelInferResponseMessage>) => {
       const request = decodeGrpcInferRequest(message);
-      if (policies.check(request)) {
-        throw NereidError.unsupported('ModelInfer RPC doesn\'t support models with decoupled transaction policy');
-      }
       const cancel = cancelOnCallEnd(call);
       request.signal = cancel.signal;
       try {
         return encodeGrpcInferResponse(await server.infer(request));
+      } catch (error) {
+        throw decoupledRefusal(server, request, error);
       } finally {
         cancel.settled = true;
       }

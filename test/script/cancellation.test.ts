@@ -11,30 +11,10 @@ import { Tensor } from '../../sdk/tensor.ts';
 import { startE2e } from '../e2e/support/e2e-server.ts';
 import { errorOf } from '../support/rejection.ts';
 import { useTempServer } from '../support/temp-server.ts';
-import { fp32Config, writeScriptModel } from './support.ts';
+import { fp32Config, PATIENT_MODEL as PATIENT, writeScriptModel } from './support.ts';
 
 const fixture = useTempServer();
 
-/**
- * Works for `work_ms` (request parameter) in 10 ms steps, stopping early when
- * its request is cancelled; logs which of the two happened.
- */
-const PATIENT = `
-  import { InferenceResponse, NereidError, log, type InferenceRequest } from 'nereid/model';
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-  export async function execute(requests: InferenceRequest[]) {
-    const request = requests[0]!;
-    const until = performance.now() + Number(request.parameters.work_ms ?? 0);
-    while (performance.now() < until) {
-      if (request.isCancelled()) {
-        log.info('noticed the cancellation of ' + request.id);
-        return requests.map(() => new InferenceResponse({ error: new NereidError('CANCELLED', 'stopped early: the request was cancelled') }));
-      }
-      await sleep(10);
-    }
-    log.info('finished ' + request.id);
-    return requests.map((r) => new InferenceResponse({ outputs: [r.requireInput('INPUT0').rename('OUTPUT0')] }));
-  }`;
 
 /** Calls `patient` through BLS with its own request's parameters. */
 const CALLER = `

@@ -35,3 +35,25 @@ export async function writeScriptModel(repo: string, name: string, model: Script
   }
   return dir;
 }
+
+/**
+ * Works for `work_ms` (request parameter) in 10 ms steps, stopping early when
+ * its request is cancelled (answering CANCELLED); logs which of the two
+ * happened: 'noticed the cancellation of <id>' or 'finished <id>'.
+ */
+export const PATIENT_MODEL = `
+  import { InferenceResponse, NereidError, log, type InferenceRequest } from 'nereid/model';
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  export async function execute(requests: InferenceRequest[]) {
+    const request = requests[0]!;
+    const until = performance.now() + Number(request.parameters.work_ms ?? 0);
+    while (performance.now() < until) {
+      if (request.isCancelled()) {
+        log.info('noticed the cancellation of ' + request.id);
+        return requests.map(() => new InferenceResponse({ error: new NereidError('CANCELLED', 'stopped early: the request was cancelled') }));
+      }
+      await sleep(10);
+    }
+    log.info('finished ' + request.id);
+    return requests.map((r) => new InferenceResponse({ outputs: [r.requireInput('INPUT0').rename('OUTPUT0')] }));
+  }`;

@@ -32,7 +32,7 @@ import type { Tensor } from '../../../sdk/tensor.ts';
 import { renderConfigJson } from '../../config/render-config-json.ts';
 import type { Logger } from '../../logging/logger.ts';
 import { CustomMetrics, type CustomMetricsOwner } from '../../metrics/custom-metrics.ts';
-import type { BackendInstance, BackendLoadContext, ExecRequest, ExecResult, InstanceSpec } from '../backend.ts';
+import type { BackendInstance, BackendLoadContext, ComputeTiming, ExecRequest, ExecResult, InstanceSpec } from '../backend.ts';
 import { ExecuteCancellation } from './execute-cancellation.ts';
 import { IsolateSandbox, type EntryFailure } from './isolate-sandbox.ts';
 import type { ScriptOptions } from './script-options.ts';
@@ -166,9 +166,11 @@ export class ScriptInstance implements BackendInstance {
         return requests.map(() => ({ ok: true, outputs: [], compute }));
       }
       const responses = result.responses ?? [];
-      const results = requests.map((request, i) => this.#toResult(request, responses[i]));
-      const compute = { inputNs: toNs(described - started), inferNs: toNs(executed - described), outputNs: toNs(performance.now() - executed) };
-      return results.map((one) => ({ ...one, compute }));
+      // Shared by the batch's results; its output time is known once they are read.
+      const compute = { inputNs: toNs(described - started), inferNs: toNs(executed - described), outputNs: 0 };
+      const results = requests.map((request, i) => this.#toResult(request, responses[i], compute));
+      compute.outputNs = toNs(performance.now() - executed);
+      return results;
     } catch (error) {
       this.#closeStreams(requests, this.#fail(error));
       return requests.map(() => this.#fail(error));
@@ -320,19 +322,19 @@ export class ScriptInstance implements BackendInstance {
     };
   }
 
-  #toResult(request: ExecRequest, response: ResponseDescriptor | undefined): ExecResult {
-    if (!response) return this.#fail(NereidError.internal(`${this.#prefix}: execute returned no response for a request`));
-    if (response.error) return { ok: false, error: { code: response.error.code, message: response.error.message } };
+  #toResult(request: ExecRequest, response: ResponseDescriptor | undefined, compute?: ComputeTiming): ExecResult {
+    if (!response) return { ...this.#fail(NereidError.internal(`${this.#prefix}: execute returned no response for a request`)), compute };
+    if (response.error) return { ok: false, error: { code: response.error.code, message: response.error.message }, compute };
     const what = `${this.#prefix}: response`;
     const byName = new Map<string, Tensor>();
     for (const descriptor of response.outputs) byName.set(descriptor.name, this.#handles.resolve(descriptor, what));
     const outputs: Tensor[] = [];
     for (const name of request.outputs) {
       const tensor = byName.get(name);
-      if (!tensor) return this.#fail(NereidError.internal(`${this.#prefix}: execute's response has no output '${name}', which the request asked for`));
+      if (!tensor) return { ...this.#fail(NereidError.internal(`${this.#prefix}: execute's response has no output '${name}', which the request asked for`)), compute };
       outputs.push(tensor);
     }
-    return response.parameters === undefined ? { ok: true, outputs } : { ok: true, outputs, parameters: response.parameters };
+    return response.parameters === undefined ? { ok: true, outputs, compute } : { ok: true, outputs, parameters: response.parameters, compute };
   }
 
   #scriptError(result: Extract<SettleResult, { ok: false }>, what: string): NereidError {
