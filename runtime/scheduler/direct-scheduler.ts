@@ -14,6 +14,7 @@ import { NereidError } from '../../sdk/errors.ts';
 import type { BackendInstance, ExecRequest, ExecResult } from '../backends/backend.ts';
 import type { ModelStats } from '../stats/model-stats.ts';
 import { cancelledResult, onCancel } from './cancellation.ts';
+import { InflightCount } from './inflight-count.ts';
 import { requestCycleError } from './request-cycle.ts';
 import type { Scheduler } from './scheduler.ts';
 
@@ -45,10 +46,7 @@ export class DirectScheduler implements Scheduler {
   readonly #stats: ModelStats | undefined;
   readonly #slots: Slot[];
   readonly #queue: Pending[] = [];
-  #inflight = 0;
-  #draining = false;
-  #drained: (() => void) | undefined;
-  #drainedPromise: Promise<void> | undefined;
+  readonly #inflight = new InflightCount();
 
   /** `label` names the model and version in error messages, e.g. `model 'simple' version 1`. */
   constructor(label: string, instances: readonly BackendInstance[], stats?: ModelStats) {
@@ -59,7 +57,7 @@ export class DirectScheduler implements Scheduler {
   }
 
   get inflightCount(): number {
-    return this.#inflight;
+    return this.#inflight.count;
   }
 
   get pendingCount(): number {
@@ -67,13 +65,13 @@ export class DirectScheduler implements Scheduler {
   }
 
   enqueue(request: ExecRequest): Promise<ExecResult> {
-    if (this.#draining) {
+    if (this.#inflight.draining) {
       return Promise.resolve({ ok: false, error: NereidError.unavailable(`${this.#label} is unloading`).toData(), rejected: true });
     }
     const cycle = requestCycleError(this.#label, request, this.#slots);
     if (cycle) return Promise.resolve({ ok: false, error: cycle, rejected: true });
     if (request.signal?.aborted) return Promise.resolve(cancelledResult(this.#label));
-    this.#inflight++;
+    this.#inflight.add();
     return new Promise<ExecResult>((resolve) => {
       const pending: Pending = { request, resolve, queuedAt: performance.now() };
       const slot = this.#leastBusy();
@@ -95,12 +93,7 @@ export class DirectScheduler implements Scheduler {
   }
 
   drain(): Promise<void> {
-    this.#draining = true;
-    if (this.#inflight === 0) return Promise.resolve();
-    this.#drainedPromise ??= new Promise<void>((resolve) => {
-      this.#drained = resolve;
-    });
-    return this.#drainedPromise;
+    return this.#inflight.drain();
   }
 
   /** The instance holding the fewest requests, if it has room. */
@@ -143,11 +136,7 @@ export class DirectScheduler implements Scheduler {
 
   /** Answers `pending` (it has left the queue and any instance) and tracks the drain. */
   #finishQueued(pending: Pending, result: ExecResult): void {
-    this.#inflight--;
     pending.resolve(result);
-    if (this.#inflight === 0 && this.#drained) {
-      this.#drained();
-      this.#drained = undefined;
-    }
+    this.#inflight.done();
   }
 }

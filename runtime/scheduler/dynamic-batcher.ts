@@ -30,6 +30,7 @@ import type { BackendInstance, ExecRequest, ExecResult } from '../backends/backe
 import type { ModelStats } from '../stats/model-stats.ts';
 import { batchShapeKey } from './batch-shape.ts';
 import { cancelledResult, onCancel } from './cancellation.ts';
+import { InflightCount } from './inflight-count.ts';
 import { PriorityQueue, type QueueEntry } from './priority-queue.ts';
 import { requestCycleError } from './request-cycle.ts';
 import { MAX_TIMER_MS, type Scheduler } from './scheduler.ts';
@@ -56,11 +57,8 @@ export class DynamicBatcher implements Scheduler {
   readonly #preferred: readonly number[];
   readonly #delayMs: number;
   readonly #preserveOrdering: boolean;
-  #inflight = 0;
+  readonly #inflight = new InflightCount(() => this.#cancelWake());
   #arrivals = 0;
-  #draining = false;
-  #drained: (() => void) | undefined;
-  #drainedPromise: Promise<void> | undefined;
   /** One wake-up for the next queue delay or timeout that falls due: when, and the timer (or immediate, under 1 ms). */
   #wake: { at: number; timer?: NodeJS.Timeout; immediate?: NodeJS.Immediate } | undefined;
   /** preserve_ordering: results waiting for earlier arrivals, and the next arrival to release. */
@@ -82,7 +80,7 @@ export class DynamicBatcher implements Scheduler {
   }
 
   get inflightCount(): number {
-    return this.#inflight;
+    return this.#inflight.count;
   }
 
   /** Requests accepted and not yet handed to an instance. */
@@ -91,7 +89,7 @@ export class DynamicBatcher implements Scheduler {
   }
 
   enqueue(request: ExecRequest): Promise<ExecResult> {
-    if (this.#draining) return Promise.resolve(rejection(`${this.#label} is unloading`));
+    if (this.#inflight.draining) return Promise.resolve(rejection(`${this.#label} is unloading`));
     if (request.signal?.aborted) return Promise.resolve(cancelledResult(this.#label));
     const cycle = requestCycleError(this.#label, request, this.#slots);
     if (cycle) return Promise.resolve({ ok: false, error: cycle, rejected: true });
@@ -112,7 +110,7 @@ export class DynamicBatcher implements Scheduler {
       if (this.#queue.size === 0 && (this.#delayMs === 0 || this.#isFull(entry.rows))) {
         const slot = this.#freeSlot();
         if (slot) {
-          this.#inflight++;
+          this.#inflight.add();
           this.#run(slot, [entry], now);
           return;
         }
@@ -122,7 +120,7 @@ export class DynamicBatcher implements Scheduler {
         this.#arrivals--;
         return resolve(rejection(`${this.#label}: ${refused}`));
       }
-      this.#inflight++;
+      this.#inflight.add();
       entry.stopCancel = onCancel(request, () => this.#cancel(entry));
       this.#schedule();
     });
@@ -138,17 +136,10 @@ export class DynamicBatcher implements Scheduler {
   }
 
   drain(): Promise<void> {
-    this.#draining = true;
+    const drained = this.#inflight.drain();
     // Waiting for more requests is pointless now: send what is queued.
     this.#schedule();
-    if (this.#inflight === 0) {
-      this.#cancelWake();
-      return Promise.resolve();
-    }
-    this.#drainedPromise ??= new Promise<void>((resolve) => {
-      this.#drained = resolve;
-    });
-    return this.#drainedPromise;
+    return drained;
   }
 
   /** Sends every batch that is due to a free instance; arms the timer for the next one that will be. */
@@ -165,7 +156,7 @@ export class DynamicBatcher implements Scheduler {
       const batch = this.#formBatch();
       if (batch.entries.length === 0) break;
       // The delay runs from the batch's oldest request, which need not lead it (priority levels, DELAY).
-      const dueAt = batch.full || this.#draining ? now : Math.min(...batch.entries.map((entry) => entry.queuedAt)) + this.#delayMs;
+      const dueAt = batch.full || this.#inflight.draining ? now : Math.min(...batch.entries.map((entry) => entry.queuedAt)) + this.#delayMs;
       if (dueAt > now) {
         waitUntil = dueAt;
         break;
@@ -260,13 +251,8 @@ export class DynamicBatcher implements Scheduler {
   }
 
   #release(entry: QueueEntry, result: ExecResult): void {
-    this.#inflight--;
     entry.resolve(result);
-    if (this.#inflight === 0 && this.#drained) {
-      this.#cancelWake();
-      this.#drained();
-      this.#drained = undefined;
-    }
+    this.#inflight.done();
   }
 
   #armWake(at: number): void {

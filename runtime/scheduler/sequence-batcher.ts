@@ -31,6 +31,7 @@ import type { BackendInstance, ExecRequest, ExecResult } from '../backends/backe
 import type { ModelStats } from '../stats/model-stats.ts';
 import { cancelledResult, onCancel } from './cancellation.ts';
 import { requestCycleError } from './request-cycle.ts';
+import { InflightCount } from './inflight-count.ts';
 import { MAX_TIMER_MS, type Scheduler } from './scheduler.ts';
 import { ActiveSequence, type SequenceRequest } from './sequence-active.ts';
 import { SequenceControls } from './sequence-controls.ts';
@@ -70,10 +71,7 @@ export class SequenceBatcher implements Scheduler, LaneHost {
   /** Keys of sequences ended for idleness, oldest first (bounded). */
   readonly #expired = new Set<string>();
   #reaper: NodeJS.Timeout | undefined;
-  #inflight = 0;
-  #draining = false;
-  #drained: (() => void) | undefined;
-  #drainedPromise: Promise<void> | undefined;
+  readonly #inflight = new InflightCount(() => this.#stop());
 
   /** `label` names the model and version in error messages, e.g. `model 'accumulate' version 1`. */
   constructor(label: string, config: ModelConfig, instances: readonly BackendInstance[], stats?: ModelStats) {
@@ -106,15 +104,15 @@ export class SequenceBatcher implements Scheduler, LaneHost {
   }
 
   get inflightCount(): number {
-    return this.#inflight;
+    return this.#inflight.count;
   }
 
   get pendingCount(): number {
-    return this.#inflight - this.#lanes.reduce((sum, lane) => sum + lane.executingCount, 0);
+    return this.#inflight.count - this.#lanes.reduce((sum, lane) => sum + lane.executingCount, 0);
   }
 
   enqueue(request: ExecRequest): Promise<ExecResult> {
-    if (this.#draining) return refuse(NereidError.unavailable(`${this.label} is unloading`));
+    if (this.#inflight.draining) return refuse(NereidError.unavailable(`${this.label} is unloading`));
     const cycle = requestCycleError(this.label, request, this.#lanes.map((lane) => ({ instance: lane.instance, depth: 1 })));
     if (cycle) return Promise.resolve({ ok: false, error: cycle, rejected: true });
     if (request.signal?.aborted) return Promise.resolve(cancelledResult(this.label));
@@ -132,7 +130,7 @@ export class SequenceBatcher implements Scheduler, LaneHost {
     return new Promise<ExecResult>((resolve) => {
       const now = performance.now();
       const pending: SequenceRequest = { exec: request, info, queuedAt: now, resolve };
-      this.#inflight++;
+      this.#inflight.add();
       // A START for a live id continues in its slot (Triton does the same): the START resets the state.
       const sequence = known ?? new ActiveSequence(info, now);
       sequence.queue.push(pending);
@@ -163,17 +161,9 @@ export class SequenceBatcher implements Scheduler, LaneHost {
   }
 
   drain(): Promise<void> {
-    this.#draining = true;
     // No request can arrive any more: idle sequences give their slots to the backlog now.
     for (const sequence of [...this.#active.values()]) if (sequence.idle) this.#end(sequence);
-    if (this.#inflight === 0) {
-      this.#stop();
-      return Promise.resolve();
-    }
-    this.#drainedPromise ??= new Promise<void>((resolve) => {
-      this.#drained = resolve;
-    });
-    return this.#drainedPromise;
+    return this.#inflight.drain();
   }
 
   slotFreed(lane: SequenceLane, slot: number): void {
@@ -187,15 +177,9 @@ export class SequenceBatcher implements Scheduler, LaneHost {
   }
 
   finished(sequence: ActiveSequence): void {
-    this.#inflight--;
-    if (this.#draining && sequence.idle) this.#end(sequence);
-    if (this.#inflight === 0 && this.#drained) {
-      this.#stop();
-      this.#drained();
-      this.#drained = undefined;
-      return;
-    }
-    this.#armReaper();
+    if (this.#inflight.draining && sequence.idle) this.#end(sequence);
+    this.#inflight.done();
+    this.#armReaper(); // not while draining: idle sequences end at once then
   }
 
   /** Gives `sequence` the lowest free slot, or puts it in the backlog. */
@@ -222,7 +206,7 @@ export class SequenceBatcher implements Scheduler, LaneHost {
 
   /** Arms the idle check for the soonest sequence that can go idle, if none is armed. */
   #armReaper(): void {
-    if (this.#reaper || this.#draining) return;
+    if (this.#reaper || this.#inflight.draining) return;
     let soonest = Infinity;
     for (const sequence of this.#active.values()) {
       if (sequence.lane && sequence.idle) soonest = Math.min(soonest, sequence.lastActive + this.#idleMs);
