@@ -52,8 +52,8 @@ describe('streaming', () => {
     }
     expect(arrivals.map((a) => a.tokens)).toEqual([...expected.map(() => 1), 0]);
     expect(arrivals.map((a) => a.final)).toEqual([...expected.map(() => false), true]);
-    // The first token arrived well before the last: streamed, not collected.
-    expect(arrivals[0]!.at).toBeLessThan(arrivals.at(-2)!.at);
+    // The first token arrived well before the end (each later token waits for a decoder call): streamed, not collected.
+    expect(arrivals[0]!.at).toBeLessThan(arrivals.at(-1)!.at / 2);
     expect((await errorOf(server.infer({ model: 'generate', inputs: [promptTensor(prompt)] }))).code).toBe('UNSUPPORTED');
   });
 
