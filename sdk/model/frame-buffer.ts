@@ -89,8 +89,9 @@ export class FrameWriter {
 
   /** Copies `view`'s bytes into the frame. */
   bytes(view: ArrayBufferView): void {
-    const source = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-    this.#place(source.byteLength).set(source);
+    const source = view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+    const start = this.#place(source.byteLength); // First: placing may grow into a new #bytes.
+    this.#bytes.set(source, start);
   }
 
   /**
@@ -98,7 +99,8 @@ export class FrameWriter {
    * caller to fill (for payloads assembled in place, e.g. BYTES elements).
    */
   reserve(length: number): Uint8Array {
-    return this.#place(length);
+    const start = this.#place(length);
+    return this.#bytes.subarray(start, start + length);
   }
 
   /** Ends the frame; the writer is ready for the next one. */
@@ -112,13 +114,14 @@ export class FrameWriter {
     return { strings, overflow };
   }
 
-  #place(length: number): Uint8Array {
+  /** Records a payload of `length` bytes and returns where in #bytes it goes. */
+  #place(length: number): number {
     const start = align8(this.#byteCount);
     if (start + length > this.#bytes.length) this.#grow(this.#numberCount, start + length);
     this.num(start);
     this.num(length);
     this.#byteCount = start + length;
-    return this.#bytes.subarray(start, start + length);
+    return start;
   }
 
   /** Moves the frame so far into a private buffer with room for `numbers` numbers and `bytes` bytes (at least double). */
@@ -141,6 +144,16 @@ export class FrameWriter {
   }
 }
 
+/** A typed-array class, as FrameReader.elements needs it. */
+export interface ElementArrayType<T> {
+  readonly BYTES_PER_ELEMENT: number;
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): T;
+}
+
+/** Payloads up to this size share slabs of SLAB_BYTES (FrameReader.bytes). */
+const SLAB_PAYLOAD_BYTES = 4096;
+const SLAB_BYTES = 64 * 1024;
+
 /** Reads the frame just written into `arena` (or its overflow buffer). */
 export class FrameReader {
   readonly #arena: ArrayBuffer | SharedArrayBuffer;
@@ -149,6 +162,10 @@ export class FrameReader {
   #strings = '';
   #numberIndex = 1;
   #stringIndex = 0;
+  #slab = new Uint8Array(0);
+  #slabUsed = SLAB_BYTES;
+  #outBuffer: ArrayBuffer = this.#slab.buffer;
+  #outOffset = 0;
 
   constructor(arena: ArrayBuffer | SharedArrayBuffer) {
     this.#arena = arena;
@@ -180,12 +197,51 @@ export class FrameReader {
     return length === 0 ? '' : this.#strings.slice(start, start + length);
   }
 
-  /** The next byte payload as a private copy (the arena is reused by the next frame), in its own ArrayBuffer. */
+  /** The next byte payload as a private copy (the arena is reused by the next frame), 8-byte aligned. */
   bytes(): Uint8Array {
+    const length = this.#copyOut();
+    return new Uint8Array(this.#outBuffer, this.#outOffset, length);
+  }
+
+  /**
+   * The next byte payload as a private copy viewed as `ArrayType`, or as
+   * bytes when its length is not a whole number of elements (for the
+   * caller's checks to report).
+   */
+  elements<T extends ArrayBufferView>(ArrayType: ElementArrayType<T>): T | Uint8Array {
+    const length = this.#copyOut();
+    const size = ArrayType.BYTES_PER_ELEMENT;
+    return length % size === 0 ? new ArrayType(this.#outBuffer, this.#outOffset, length / size) : new Uint8Array(this.#outBuffer, this.#outOffset, length);
+  }
+
+  /**
+   * Copies the next payload out of the arena; leaves where in #outBuffer/#outOffset
+   * and returns its length. A small payload is carved out of a slab shared
+   * with other small payloads: allocating an ArrayBuffer costs more than
+   * copying a few hundred bytes, and most tensors that cross inline are
+   * small. A larger one gets an ArrayBuffer of its own.
+   */
+  #copyOut(): number {
     const start = this.num();
     const length = this.num();
-    const copy = new Uint8Array(length);
-    copy.set(this.#bytes.subarray(start, start + length));
-    return copy;
+    const arena = this.#bytes;
+    if (length > SLAB_PAYLOAD_BYTES) {
+      this.#outBuffer = arena.slice(start, start + length).buffer;
+      this.#outOffset = 0;
+      return length;
+    }
+    if (this.#slabUsed + length > SLAB_BYTES) {
+      this.#slab = new Uint8Array(SLAB_BYTES);
+      this.#slabUsed = 0;
+    }
+    const slab = this.#slab;
+    const offset = this.#slabUsed;
+    this.#slabUsed = align8(offset + length);
+    slab.set(arena.subarray(start, start + length), offset);
+    this.#outBuffer = slab.buffer;
+    this.#outOffset = offset;
+    return length;
   }
+
+
 }

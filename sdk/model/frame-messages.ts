@@ -23,7 +23,7 @@ import { bytesElementsWireSize, decodeBytesElements } from '../codec/bytes-eleme
 import { DATATYPE_NAMES, DATATYPES, type DataType } from '../datatypes.ts';
 import type { ErrorCode, ErrorData } from '../errors.ts';
 import type { ModelConfig } from '../model-config.ts';
-import type { FrameReader, FrameWriter } from './frame-buffer.ts';
+import type { ElementArrayType, FrameReader, FrameWriter } from './frame-buffer.ts';
 import type {
   BlsRequestDescriptor,
   BlsResultDescriptor,
@@ -77,11 +77,9 @@ export function readTensor(reader: FrameReader): TensorDescriptor {
   const shape = new Array<number>(rank);
   for (let i = 0; i < rank; i++) shape[i] = reader.num();
   if (reader.num() === HANDLE) return { name, datatype, shape, handle: reader.num() };
-  const bytes = reader.bytes();
-  if (datatype === 'BYTES') return { name, datatype, shape, data: decodeBytesElements(bytes, undefined, `tensor '${name}'`) };
-  const ArrayType = DATATYPES[datatype]?.arrayType;
-  // A fresh buffer is aligned for every element type; a byte length that does not divide is left for the Tensor check to report.
-  const data = ArrayType && bytes.byteLength % ArrayType.BYTES_PER_ELEMENT === 0 ? new ArrayType(bytes.buffer) : bytes;
+  if (datatype === 'BYTES') return { name, datatype, shape, data: decodeBytesElements(reader.bytes(), undefined, `tensor '${name}'`) };
+  const ArrayType = DATATYPES[datatype]?.arrayType as ElementArrayType<ArrayBufferView> | undefined;
+  const data = ArrayType ? reader.elements(ArrayType) : reader.bytes();
   return { name, datatype, shape, data };
 }
 
