@@ -407,11 +407,11 @@ export class ScriptInstance implements BackendInstance {
     let started: Promise<BlsResultDescriptor>;
     try {
       // A BLS timeout also cancels the call: dropped if still queued, visible to a model.ts running it.
-      const deadline = request.timeoutMs > 0 ? AbortSignal.timeout(request.timeoutMs) : undefined;
+      const deadline = request.timeoutMs > 0 ? new AbortController() : undefined;
       const blsSignal = this.#cancellation?.blsSignal;
-      const signal = deadline && blsSignal ? AbortSignal.any([deadline, blsSignal]) : (deadline ?? blsSignal);
+      const signal = deadline && blsSignal ? AbortSignal.any([deadline.signal, blsSignal]) : (deadline?.signal ?? blsSignal);
       const inference = this.#context.host.infer(this.#blsRequest(request, what, signal), this.#callers);
-      const timed = request.timeoutMs > 0 ? withTimeout(inference, request.timeoutMs, what) : inference;
+      const timed = deadline ? withTimeout(inference, request.timeoutMs, what, deadline) : inference;
       started = timed.then((response) => this.#blsResult(response));
     } catch (error) {
       started = Promise.reject(error);
@@ -463,10 +463,17 @@ export class ScriptInstance implements BackendInstance {
   }
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(NereidError.unavailable(`${what} timed out after ${ms} ms`)), ms);
+/**
+ * `promise`, or a timeout error after `ms`; then `cancel` aborts, so the
+ * called model stops. One timer does both, in that order: the caller sees
+ * the timeout, never the CANCELLED that the abort causes.
+ */
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string, cancel: AbortController): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(NereidError.unavailable(`${what} timed out after ${ms} ms`));
+      cancel.abort();
+    }, ms);
+    promise.then(resolve, reject).finally(() => clearTimeout(timer));
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
