@@ -186,10 +186,9 @@ export class Server implements InferenceServer, MetricsSource {
     await this.#models.load(name, options.config ? await this.#overrideSource(name, options) : undefined);
   }
 
-  async unloadModel(name: string, _options: UnloadModelOptions = {}): Promise<void> {
-    // unload_dependents matters once ensembles exist; a plain model has no dependents.
+  async unloadModel(name: string, options: UnloadModelOptions = {}): Promise<void> {
     this.#requireExplicitMode('unload');
-    await this.#models.unload(name);
+    await this.#models.unload(name, { dependents: options.unloadDependents === true });
   }
 
   async close(): Promise<void> {

@@ -208,8 +208,42 @@ export class ModelManager {
     return task;
   }
 
-  /** Unloads a model: new requests fail at once, in-flight ones finish first. */
-  unload(name: string): Promise<void> {
+  /**
+   * Unloads a model: new requests fail at once, in-flight ones finish first.
+   * With `dependents` (Triton's `unload_dependents`), an ensemble's step
+   * models go too (nested ensembles' steps included), except those another
+   * model that stays loaded still uses; the ensemble goes first, so it never
+   * serves with a step missing.
+   */
+  async unload(name: string, options: { dependents?: boolean } = {}): Promise<void> {
+    const dependents = options.dependents ? this.#dependentsToUnload(name) : [];
+    await this.#unload(name);
+    await Promise.all(dependents.map((step) => this.#unload(step)));
+  }
+
+  /** The loaded models that unloading `name` with its dependents also unloads. */
+  #dependentsToUnload(name: string): string[] {
+    const going = new Set([name]);
+    for (const current of going) for (const step of this.#loadedStepsOf(current)) going.add(step);
+    // Keep every step that a model staying loaded uses; keeping one may keep its own steps (a fixpoint).
+    for (let kept = true; kept; ) {
+      kept = false;
+      for (const [other, entry] of this.#entries) {
+        if (going.has(other) || !entry.loaded) continue;
+        for (const step of this.#loadedStepsOf(other)) if (step !== name && going.delete(step)) kept = true;
+      }
+    }
+    going.delete(name);
+    return [...going];
+  }
+
+  /** The step models of every loaded version of `name` (none unless it is an ensemble) that are loaded now. */
+  #loadedStepsOf(name: string): string[] {
+    const steps = this.#loadedVersionsOf(name).flatMap((version) => ensembleStepModels(version.config));
+    return [...new Set(steps)].filter((step) => this.#entries.get(step)?.loaded !== undefined);
+  }
+
+  #unload(name: string): Promise<void> {
     const entry = this.#entries.get(name);
     if (!entry) return Promise.reject(NereidError.notFound(`failed to unload '${name}', no version is available`));
     const task = entry.pending.then(async () => {

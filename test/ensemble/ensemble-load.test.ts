@@ -132,6 +132,31 @@ describe('ensemble lifecycle', () => {
     await expect(server.infer(request())).resolves.toMatchObject({ model: 'chain' });
   });
 
+  it('unload_dependents: unloads the steps (nested ones too) that no model staying loaded uses', async () => {
+    const io = [{ name: 'INPUT0' }, { name: 'INPUT1' }];
+    await writeEnsemble(repo, 'chain', CHAIN);
+    await writeEnsemble(repo, 'nested', ensembleConfig('nested', io, [{ name: 'SUM' }], [
+      { model: 'chain', inputs: { INPUT0: 'INPUT0', INPUT1: 'INPUT1' }, outputs: { OUT_SUM: 'SUM' } },
+    ]));
+    await writeEnsemble(repo, 'solo', ensembleConfig('solo', io, [{ name: 'SUM' }], [
+      { model: 'simple', inputs: { INPUT0: 'INPUT0', INPUT1: 'INPUT1' }, outputs: { OUTPUT0: 'SUM' } },
+    ]));
+    server = await createServer({ modelRepository: repo, log: memoryLogger(), modelControlMode: 'explicit', loadModels: ['nested', 'solo'] });
+    const ready = () => ['nested', 'chain', 'simple', 'identity', 'solo'].filter((name) => server!.isModelReady(name));
+    expect(ready()).toEqual(['nested', 'chain', 'simple', 'identity', 'solo']);
+
+    // Without the flag only the model itself goes.
+    await server.unloadModel('nested');
+    expect(ready()).toEqual(['chain', 'simple', 'identity', 'solo']);
+    await server.loadModel('nested');
+
+    // simple stays: solo still uses it.
+    await server.unloadModel('nested', { unloadDependents: true });
+    expect(ready()).toEqual(['simple', 'solo']);
+    await server.unloadModel('solo', { unloadDependents: true });
+    expect(ready()).toEqual([]);
+  });
+
   it('poll mode: an ensemble follows its step out of the repository and back', async () => {
     await writeEnsemble(repo, 'chain', CHAIN);
     server = await createServer({ modelRepository: repo, log: memoryLogger(), modelControlMode: 'poll', repositoryPollSecs: 0.1 });
