@@ -6,8 +6,11 @@
  * sequence's requests keep their order) and each answer is written when it
  * is ready: answers to different requests may interleave. A failed request
  * is answered inside the stream with `error_message` (and its id, model and
- * version), and the stream stays open, as in Triton. When the client
- * half-closes, the stream ends once every answer is written.
+ * version), and the stream stays open, as in Triton; a client that opens the
+ * stream with the header `triton_grpc_error: true` gets Triton's other
+ * behaviour: the first error ends the stream with its gRPC status (and
+ * cancels what else is in flight). When the client half-closes, the stream
+ * ends once every answer is written.
  *
  * ModelInfer refuses decoupled models as Triton does (use the stream).
  * A unary call that the client cancels, whose deadline passes or whose
@@ -21,10 +24,12 @@ import type { Logger } from '../logging/logger.ts';
 import type { InferenceServer } from '../server/server-api.ts';
 import { decodeGrpcInferRequest, type ModelInferRequestMessage } from './grpc-infer-request.ts';
 import { encodeGrpcInferResponse, type ModelInferResponseMessage } from './grpc-infer-response.ts';
-import { toNereidError, unary } from './grpc-reply.ts';
+import { serviceError, toNereidError, unary } from './grpc-reply.ts';
 
 /** The stream-only request parameter that asks for empty final responses of decoupled models. */
 const EMPTY_FINAL_RESPONSE = 'triton_enable_empty_final_response';
+/** The stream header that asks for errors as the stream's gRPC status instead of in-stream messages. */
+const GRPC_ERROR_HEADER = 'triton_grpc_error';
 
 interface StreamResponseMessage {
   error_message: string;
@@ -98,11 +103,17 @@ function handleStream(server: InferenceServer, log: Logger, streams: StreamRegis
   const write = (message: StreamResponseMessage) => {
     if (!finished) call.write(message);
   };
+  const statusOnError = call.metadata.get(GRPC_ERROR_HEADER)[0] === 'true';
 
   call.on('data', (message: ModelInferRequestMessage) => {
     inFlight++;
     const fail = (error: unknown) => {
       const wrapped = toNereidError(error, log, 'ModelStreamInfer');
+      if (statusOnError) {
+        // grpc-js ends a stream that emits 'error' with that status; our own 'error' listener then stops the rest.
+        if (!finished) call.emit('error', serviceError(wrapped));
+        return;
+      }
       const header: { model_name: string; model_version: string; id?: string } = { model_name: message.model_name, model_version: message.model_version };
       if (message.id) header.id = message.id;
       write({ error_message: wrapped.message, infer_response: header });

@@ -6,7 +6,7 @@
  * included), parameters, stream inference with an error in the middle,
  * status codes, metadata, config and statistics.
  */
-import { status, type ClientDuplexStream } from '@grpc/grpc-js';
+import { Metadata, status, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBytesElements } from '../../sdk/codec/bytes-elements.ts';
 import { DATATYPES, type DataType } from '../../sdk/datatypes.ts';
@@ -299,6 +299,20 @@ describe('ModelStreamInfer', () => {
     const ended = new Promise<void>((resolve) => stream.on('end', resolve));
     stream.end();
     await ended;
+  });
+
+  it('with the header triton_grpc_error: true, the first error ends the stream with its gRPC status', async () => {
+    const metadata = new Metadata();
+    metadata.set('triton_grpc_error', 'true');
+    const stream = h.clients.inference.ModelStreamInfer(metadata);
+    const first = collect(stream, 1);
+    stream.write(simpleRequest(1, { id: 'a' }));
+    expectSimple((await first)[0]!.infer_response as InferResponse, 1);
+    const ended = new Promise<ServiceError>((resolve) => stream.on('error', resolve));
+    stream.write({ ...simpleRequest(2, { id: 'b' }), model_name: 'no_such_model' });
+    const error = await ended;
+    expect(error.code).toBe(status.NOT_FOUND); // as ModelInfer answers it
+    expect(error.details).toMatch(/no_such_model/);
   });
 
   it('keeps the order of a sequence sent on one stream', async () => {

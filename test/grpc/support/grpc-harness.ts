@@ -34,7 +34,7 @@ const loaded = loadPackageDefinition(definition) as any;
 type UnaryMethod = (request: unknown, metadata: Metadata, callback: (error: ServiceError | null, response: unknown) => void) => void;
 
 export interface GrpcClients {
-  inference: Client & Record<string, UnaryMethod> & { ModelStreamInfer(): ClientDuplexStream<unknown, unknown> };
+  inference: Client & Record<string, UnaryMethod> & { ModelStreamInfer(metadata?: Metadata): ClientDuplexStream<unknown, unknown> };
   health: Client & Record<string, UnaryMethod>;
 }
 
