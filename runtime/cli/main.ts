@@ -5,6 +5,7 @@
  */
 import { NereidError } from '../../sdk/errors.ts';
 import { createGrpcFrontend, type GrpcFrontend } from '../grpc/grpc-frontend.ts';
+import { loadGrpcTransport } from '../grpc/grpc-transport.ts';
 import { createHttpFrontend } from '../http/http-frontend.ts';
 import { createLogger } from '../logging/logger.ts';
 import { createMetricsListener } from '../metrics/metrics-listener.ts';
@@ -15,6 +16,8 @@ import { parseArgs, USAGE, type ServeOptions } from './parse-args.ts';
 async function serve(options: ServeOptions): Promise<void> {
   const log = createLogger({ verboseLevel: options.logVerbose });
   log.info(`nereid ${SERVER_VERSION} starting; repository ${options.modelRepository.join(', ')}, model control mode ${options.modelControlMode}`);
+  // Before any model loads: a missing certificate fails the start at once.
+  const transport = options.allowGrpc ? await loadGrpcTransport(options.grpcTransport) : undefined;
   const server = await createServer({
     modelRepository: options.modelRepository,
     modelControlMode: options.modelControlMode,
@@ -58,9 +61,9 @@ async function serve(options: ServeOptions): Promise<void> {
     log.info(`Metrics service listening on ${host}:${port}`);
   }
   if (options.allowGrpc) {
-    grpc = createGrpcFrontend(server, { port: options.grpcPort, host: options.grpcAddress, log, logVerboseLevel: options.logVerbose });
+    grpc = createGrpcFrontend(server, { port: options.grpcPort, host: options.grpcAddress, log, logVerboseLevel: options.logVerbose, transport });
     const { host, port } = await grpc.listen();
-    log.info(`gRPC service listening on ${host}:${port}`);
+    log.info(`gRPC service listening on ${host}:${port} (${transport!.description})`);
   }
 }
 

@@ -4,6 +4,7 @@
  * A pure function, so every flag is unit-tested without starting anything.
  */
 import { NereidError } from '../../sdk/errors.ts';
+import type { GrpcTransportSettings } from '../grpc/grpc-transport.ts';
 import type { ModelControlMode } from '../server/model-manager.ts';
 
 export interface ServeOptions {
@@ -19,6 +20,8 @@ export interface ServeOptions {
   allowGrpc: boolean;
   grpcPort: number;
   grpcAddress: string;
+  /** TLS and keepalive of the gRPC frontend. */
+  grpcTransport: GrpcTransportSettings;
   allowMetrics: boolean;
   metricsPort: number;
   /** Undefined: the HTTP address. */
@@ -46,6 +49,13 @@ export const USAGE = `Usage: nereid serve --model-repository DIR [options]
   --allow-grpc BOOL             serve gRPC (default true)
   --grpc-port N                 gRPC port (default 8001; 0 picks a free port)
   --grpc-address ADDR           gRPC listen address (default 0.0.0.0)
+  --grpc-use-ssl BOOL           serve gRPC over TLS with --grpc-server-cert and --grpc-server-key (default false)
+  --grpc-use-ssl-mutual BOOL    TLS that also requires client certificates signed by --grpc-root-cert (default false)
+  --grpc-server-cert FILE       PEM certificate chain of the server
+  --grpc-server-key FILE        PEM private key of the server
+  --grpc-root-cert FILE         PEM root certificates for client certificates
+  --grpc-keepalive-time MS      interval of the server's keepalive pings (default 7200000)
+  --grpc-keepalive-timeout MS   how long a keepalive ping may go unanswered (default 20000)
   --allow-metrics BOOL          serve Prometheus metrics at /metrics on the metrics port (default true)
   --metrics-port N              metrics port (default 8002; 0 picks a free port)
   --metrics-address ADDR        metrics listen address (default: the HTTP address)
@@ -68,6 +78,7 @@ const DEFAULTS: ServeOptions = {
   allowGrpc: true,
   grpcPort: 8001,
   grpcAddress: '0.0.0.0',
+  grpcTransport: {},
   allowMetrics: true,
   metricsPort: 8002,
   metricsAddress: undefined,
@@ -77,7 +88,20 @@ const DEFAULTS: ServeOptions = {
   exitTimeoutSecs: 30,
 };
 
-const BOOLEAN_FLAGS = new Set(['strict-model-config', 'strict-readiness', 'allow-http', 'allow-grpc', 'allow-metrics']);
+const BOOLEAN_FLAGS = new Set(['strict-model-config', 'strict-readiness', 'allow-http', 'allow-grpc', 'allow-metrics', 'grpc-use-ssl', 'grpc-use-ssl-mutual']);
+
+/**
+ * Triton gRPC flags whose behaviour grpc-js's server does not offer (response
+ * compression, HTTP/2 ping policing): only their default value is accepted,
+ * so a command line written for Triton that relies on them fails loudly.
+ */
+const GRPC_DEFAULT_ONLY: Record<string, { value: string; why: string }> = {
+  'grpc-infer-response-compression-level': { value: 'none', why: "grpc-js's server does not compress responses" },
+  'grpc-keepalive-permit-without-calls': { value: 'false', why: "grpc-js's server sends keepalive pings only on connections with calls" },
+  'grpc-http2-max-pings-without-data': { value: '2', why: "grpc-js's server does not police client pings" },
+  'grpc-http2-min-recv-ping-interval-without-data': { value: '300000', why: "grpc-js's server does not police client pings" },
+  'grpc-http2-max-ping-strikes': { value: '2', why: "grpc-js's server does not police client pings" },
+};
 const KNOWN_FLAGS = new Set([
   ...BOOLEAN_FLAGS,
   'model-repository',
@@ -89,6 +113,12 @@ const KNOWN_FLAGS = new Set([
   'http-address',
   'grpc-port',
   'grpc-address',
+  'grpc-server-cert',
+  'grpc-server-key',
+  'grpc-root-cert',
+  'grpc-keepalive-time',
+  'grpc-keepalive-timeout',
+  ...Object.keys(GRPC_DEFAULT_ONLY),
   'metrics-port',
   'metrics-address',
   'http-max-input-size',
@@ -119,7 +149,7 @@ export function parseArgs(argv: readonly string[]): Command {
   if (args.includes('--version')) return { command: 'version' };
   if (args[0] === 'serve') args.shift();
   else if (args[0] !== undefined && !args[0].startsWith('--')) throw usageError(`unknown command '${args[0]}'`);
-  const options: ServeOptions = { ...DEFAULTS, modelRepository: [], loadModel: [] };
+  const options: ServeOptions = { ...DEFAULTS, modelRepository: [], loadModel: [], grpcTransport: {} };
   while (args.length > 0) {
     const arg = args.shift()!;
     if (!arg.startsWith('--')) throw usageError(`unexpected argument '${arg}'`);
@@ -177,6 +207,27 @@ function applyFlag(options: ServeOptions, flag: string, value: string): void {
     case 'grpc-address':
       options.grpcAddress = value;
       return;
+    case 'grpc-use-ssl':
+      options.grpcTransport.useSsl = parseBool(flag, value);
+      return;
+    case 'grpc-use-ssl-mutual':
+      options.grpcTransport.useSslMutual = parseBool(flag, value);
+      return;
+    case 'grpc-server-cert':
+      options.grpcTransport.serverCert = value;
+      return;
+    case 'grpc-server-key':
+      options.grpcTransport.serverKey = value;
+      return;
+    case 'grpc-root-cert':
+      options.grpcTransport.rootCert = value;
+      return;
+    case 'grpc-keepalive-time':
+      options.grpcTransport.keepaliveTimeMs = parseInteger(flag, value, 1);
+      return;
+    case 'grpc-keepalive-timeout':
+      options.grpcTransport.keepaliveTimeoutMs = parseInteger(flag, value, 1);
+      return;
     case 'allow-metrics':
       options.allowMetrics = parseBool(flag, value);
       return;
@@ -198,8 +249,14 @@ function applyFlag(options: ServeOptions, flag: string, value: string): void {
     case 'backend-config':
       applyBackendConfig(options, value);
       return;
-    default:
+    default: {
+      const defaultOnly = GRPC_DEFAULT_ONLY[flag];
+      if (defaultOnly) {
+        if (value.toLowerCase() !== defaultOnly.value) throw usageError(`--${flag}=${value} is not supported: ${defaultOnly.why}; only ${defaultOnly.value} is accepted`);
+        return;
+      }
       throw usageError(`unknown flag --${flag}`);
+    }
   }
 }
 

@@ -21,6 +21,7 @@ import { Server as GrpcServer, ServerCredentials } from '@grpc/grpc-js';
 import { createLogger, type Logger } from '../logging/logger.ts';
 import type { InferenceServer } from '../server/server-api.ts';
 import { HEALTH_SERVICE, INFERENCE_SERVICE } from './grpc-proto.ts';
+import type { GrpcTransport } from './grpc-transport.ts';
 import { inferRpcs, StreamRegistry } from './infer-rpcs.ts';
 import { repositoryRpcs } from './repository-rpcs.ts';
 import { healthRpcs, serverRpcs } from './server-rpcs.ts';
@@ -36,6 +37,8 @@ export interface GrpcFrontendOptions {
   logVerboseLevel?: number;
   /** How long close() lets in-flight calls finish before cancelling them (default 30 s). */
   closeTimeoutMs?: number;
+  /** TLS and keepalive (grpc-transport.ts); default: insecure, Triton's keepalive defaults. */
+  transport?: GrpcTransport;
 }
 
 export interface GrpcAddress {
@@ -68,7 +71,8 @@ export function createGrpcFrontend(server: InferenceServer, options: GrpcFronten
   const log = options.log ?? createLogger();
   const closeTimeoutMs = options.closeTimeoutMs ?? 30_000;
   // Triton's clients send and accept messages of any size (their limits are INT32_MAX): so do we.
-  const grpc = new GrpcServer({ 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 });
+  const transport = options.transport;
+  const grpc = new GrpcServer({ ...transport?.channelOptions, 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 });
   const streams = new StreamRegistry();
   grpc.addService(INFERENCE_SERVICE, {
     ...serverRpcs(server, log),
@@ -82,7 +86,7 @@ export function createGrpcFrontend(server: InferenceServer, options: GrpcFronten
   return {
     listen() {
       return new Promise<GrpcAddress>((resolve, reject) => {
-        grpc.bindAsync(target(host, port), ServerCredentials.createInsecure(), (error, boundPort) => {
+        grpc.bindAsync(target(host, port), transport?.credentials ?? ServerCredentials.createInsecure(), (error, boundPort) => {
           if (error) return reject(error);
           address = { host, port: boundPort };
           resolve(address);

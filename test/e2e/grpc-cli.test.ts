@@ -51,4 +51,11 @@ describe('nereid serve: gRPC', () => {
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toEqual({ code: 0, signal: null });
   });
+
+  it('--grpc-use-ssl without a certificate exits 1 at once, naming the missing flag, before loading models', async () => {
+    const cli = startProcess(process.execPath, [...CLI, ...SERVE, '--grpc-port', '0', '--grpc-use-ssl', '--grpc-server-key', 'server.key']);
+    expect(await cli.exited).toEqual({ code: 1, signal: null });
+    expect(cli.stderr).toContain('nereid: --grpc-server-cert is required with --grpc-use-ssl');
+    expect(cli.stderr).not.toMatch(/loading model/);
+  });
 });

@@ -13,7 +13,7 @@
  * ```
  */
 import { dirname } from 'node:path';
-import { credentials, loadPackageDefinition, Metadata, type Client, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
+import { credentials, loadPackageDefinition, Metadata, type ChannelCredentials, type Client, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { createGrpcFrontend, type GrpcFrontend, type GrpcFrontendOptions } from '../../../runtime/grpc/grpc-frontend.ts';
 import { GRPC_SERVICE_PROTO_PATH, HEALTH_PROTO_PATH } from '../../../sdk/proto/grpc-protos.ts';
@@ -38,12 +38,12 @@ export interface GrpcClients {
   health: Client & Record<string, UnaryMethod>;
 }
 
-/** Clients of both services for `address` ("127.0.0.1:port"). */
-export function connect(address: string): GrpcClients {
+/** Clients of both services for `address` ("127.0.0.1:port"), insecure unless `channel` says otherwise. */
+export function connect(address: string, channel: ChannelCredentials = credentials.createInsecure()): GrpcClients {
   const options = { 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 };
   return {
-    inference: new loaded.inference.GRPCInferenceService(address, credentials.createInsecure(), options),
-    health: new loaded.grpc.health.v1.Health(address, credentials.createInsecure(), options),
+    inference: new loaded.inference.GRPCInferenceService(address, channel, options),
+    health: new loaded.grpc.health.v1.Health(address, channel, options),
   };
 }
 
