@@ -72,7 +72,8 @@ export function createGrpcFrontend(server: InferenceServer, options: GrpcFronten
   const closeTimeoutMs = options.closeTimeoutMs ?? 30_000;
   // Triton's clients send and accept messages of any size (their limits are INT32_MAX): so do we.
   const transport = options.transport;
-  const grpc = new GrpcServer({ ...transport?.channelOptions, 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 });
+  // Channelz (grpc-js's per-call tracing for its admin service, which we do not serve) costs work on every call.
+  const grpc = new GrpcServer({ ...transport?.channelOptions, 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1, 'grpc.enable_channelz': 0 });
   const streams = new StreamRegistry();
   grpc.addService(INFERENCE_SERVICE, {
     ...serverRpcs(server, log),

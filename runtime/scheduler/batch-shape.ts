@@ -8,6 +8,7 @@
  * @example
  * ```ts
  * batchShapeKey(request); // 'INPUT0:INT32:16|INPUT1:INT32:16'
+ * sameBatchShape(a, b);    // true exactly when their keys are equal, without building them
  * ```
  */
 import type { ExecRequest } from '../backends/backend.ts';
@@ -19,4 +20,21 @@ import type { ExecRequest } from '../backends/backend.ts';
 export function batchShapeKey(request: ExecRequest): string {
   const parts = request.inputs.map((input) => `${input.name}:${input.datatype}:${input.shape.slice(1).join(',')}`);
   return parts.length > 1 ? parts.sort().join('|') : (parts[0] ?? '');
+}
+
+/**
+ * batchShapeKey(a) === batchShapeKey(b), without the strings: a dynamic
+ * batcher compares every queued request with the head of its batch, and
+ * requests usually list their inputs in the same order.
+ */
+export function sameBatchShape(a: ExecRequest, b: ExecRequest): boolean {
+  const count = a.inputs.length;
+  if (b.inputs.length !== count) return false;
+  for (let i = 0; i < count; i++) {
+    const input = a.inputs[i]!;
+    const other = b.inputs[i]!.name === input.name ? b.inputs[i]! : b.inputs.find((candidate) => candidate.name === input.name);
+    if (!other || other.datatype !== input.datatype || other.shape.length !== input.shape.length) return false;
+    for (let d = 1; d < input.shape.length; d++) if (other.shape[d] !== input.shape[d]) return false;
+  }
+  return true;
 }

@@ -28,7 +28,7 @@ import { NereidError } from '../../sdk/errors.ts';
 import type { ModelConfig } from '../../sdk/model-config.ts';
 import type { BackendInstance, ExecRequest, ExecResult } from '../backends/backend.ts';
 import type { ModelStats } from '../stats/model-stats.ts';
-import { batchShapeKey } from './batch-shape.ts';
+import { sameBatchShape } from './batch-shape.ts';
 import { cancelledResult, onCancel } from './cancellation.ts';
 import { InflightCount } from './inflight-count.ts';
 import { PriorityQueue, type QueueEntry } from './priority-queue.ts';
@@ -171,12 +171,10 @@ export class DynamicBatcher implements Scheduler {
   #formBatch(): { entries: QueueEntry[]; full: boolean } {
     const entries: QueueEntry[] = [];
     let rows = 0;
-    let key: string | undefined;
     for (const entry of this.#queue.inOrder()) {
       if (entries.length > 0) {
         if (rows + entry.rows > this.#maxRows) break;
-        key ??= shapeKeyOf(entries[0]!);
-        if (shapeKeyOf(entry) !== key) break;
+        if (!sameBatchShape(entries[0]!.request, entry.request)) break;
       }
       entries.push(entry);
       rows += entry.rows;
@@ -273,11 +271,6 @@ export class DynamicBatcher implements Scheduler {
     if (this.#wake?.immediate) clearImmediate(this.#wake.immediate);
     this.#wake = undefined;
   }
-}
-
-function shapeKeyOf(entry: QueueEntry): string {
-  entry.shapeKey ??= batchShapeKey(entry.request);
-  return entry.shapeKey;
 }
 
 function depthOf(instance: BackendInstance): number {

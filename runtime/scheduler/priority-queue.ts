@@ -28,8 +28,6 @@ export interface QueueEntry {
   readonly level: number;
   /** Rows it adds to a batch (its batch size, at least 1). */
   readonly rows: number;
-  /** batchShapeKey(request), computed the first time two requests are compared (a lone request never needs it). */
-  shapeKey?: string;
   /** Arrival number, for preserve_ordering. */
   readonly sequence: number;
   /** Stops listening for the request's cancellation; called when it leaves the queue. */
