@@ -32,6 +32,7 @@ import { freePort, startChild, stopChild } from './child-process.ts';
 import { GrpcBenchClient, type InferReply } from './grpc-client.ts';
 import { benchStreaming } from './grpc-stream.ts';
 import { KeepAliveClient } from './http-client.ts';
+import { processCpuMicros } from './process-cpu.ts';
 import { interleavedPairs, pairedLoops, type Arm } from './paired-loop.ts';
 import { RawGrpcClient } from './grpc-raw-client.ts';
 import { Report } from './scripts-report.ts';
@@ -147,17 +148,6 @@ async function benchUnary(report: Report, grpc: GrpcBenchClient, httpPort: numbe
         http.close();
       }
     }
-  }
-}
-
-/** CPU time (user + system, µs) the process `pid` has used, from /proc (Linux); undefined elsewhere. */
-function processCpuMicros(pid: number): number | undefined {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command name; clock ticks of 10 ms.
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
-  } catch {
-    return undefined;
   }
 }
 

@@ -20,6 +20,7 @@ import { validateEnsembleSteps } from '../config/validate-ensemble-steps.ts';
 import type { Logger } from '../logging/logger.ts';
 import { listVersions } from '../repository/scan-repository.ts';
 import { selectVersions } from '../repository/version-policy.ts';
+import { modelFileMissing } from './model-file-missing.ts';
 import { ModelVersion } from './model-version.ts';
 
 export interface ModelLoadSettings {
@@ -61,7 +62,7 @@ export async function completeModelConfig(
   if (!raw.backend && !raw.platform) raw.backend = backend.name;
   const modelPath = join(newestDir, raw.default_model_filename || backend.defaultModelFilename);
   if (!existsSync(modelPath)) {
-    throw NereidError.invalidArg(`model '${name}': model file not found: ${modelPath}`);
+    throw modelFileMissing(`model '${name}'`, modelPath);
   }
   const signature = backend.readSignature ? await backend.readSignature(modelPath, raw, settings.log) : undefined;
   let completed = signature
@@ -91,7 +92,7 @@ export async function loadModel(
     for (const version of versions) {
       const versionDir = join(modelDir, String(version));
       const modelPath = join(versionDir, config.default_model_filename || backend.defaultModelFilename);
-      if (backend !== ENSEMBLE_BACKEND && !existsSync(modelPath)) throw NereidError.invalidArg(`model '${name}' version ${version}: model file not found: ${modelPath}`);
+      if (backend !== ENSEMBLE_BACKEND && !existsSync(modelPath)) throw modelFileMissing(`model '${name}' version ${version}`, modelPath);
       const log = settings.log.child(`[${name}:${version}]`);
       const context = { config, modelName: name, version, modelDir, versionDir, modelPath, log, host: settings.host };
       loaded.set(version, await ModelVersion.create(backend, context));

@@ -3,12 +3,12 @@
  * with one channel (one HTTP/2 connection, multiplexed) per client. With the
  * gRPC frontend, this is the only module that imports @grpc/grpc-js.
  *
- * Streaming uses ModelStreamInfer, one stream per `inferStream` call: each
- * response is a full ModelInferResponse, and the client asks for
- * `triton_enable_empty_final_response` so it knows when the stream is done
- * even when a decoupled model ends it without a response. The stream
- * protocol carries errors as a message only (`error_message`, no status), so
- * they come back as UNKNOWN.
+ * Streaming uses ModelStreamInfer (grpc-stream.ts): `inferStream` opens one
+ * stream per request and asks for `triton_enable_empty_final_response` so it
+ * knows when the stream is done even when a decoupled model ends it without
+ * a response; `openStream` gives a stream that carries many requests. The
+ * stream protocol carries errors as a message only (`error_message`, no
+ * status), so they come back as UNKNOWN.
  *
  * @example
  * ```ts
@@ -40,17 +40,13 @@ import type {
 import { errorCodeFromGrpcStatus } from './error-codes.ts';
 import { decodeModelInferResponse, encodeModelInferRequest, type ModelInferResponseMessage } from './grpc-client-codec.ts';
 import { INFERENCE_RPCS, PLAIN_OBJECT } from './grpc-client-proto.ts';
+import { GrpcStream } from './grpc-stream.ts';
 
 export interface GrpcClientOptions {
   /** Default: insecure (plain HTTP/2). */
   credentials?: ChannelCredentials;
   /** grpc-js channel options (keepalive, message sizes, ...), over the defaults: no message size limits. */
   channelOptions?: ChannelOptions;
-}
-
-interface StreamMessage {
-  error_message: string;
-  infer_response: ModelInferResponseMessage | null;
 }
 
 /** The NereidError of a failed call: its status as one of our codes, its details as the message. */
@@ -152,66 +148,51 @@ export class GrpcClient implements InferenceClient {
     return decodeModelInferResponse(message as unknown as ModelInferResponseMessage);
   }
 
+  /**
+   * The responses of one request, over a `ModelStreamInfer` stream of its
+   * own (see `openStream` for a stream that carries many requests).
+   */
   async *inferStream(request: InferRequest, options: InferOptions = {}): AsyncGenerator<InferResponse> {
     const signal = options.signal ?? request.signal;
     if (signal?.aborted) throw cancelledBeforeStart();
-    const { path, serialize, deserialize } = INFERENCE_RPCS.ModelStreamInfer!;
-    const call = this.#client.makeBidiStreamRequest(path, serialize, deserialize, new Metadata(), {});
-    // Messages are queued as they arrive and handed out as the caller pulls them.
-    const queue: StreamMessage[] = [];
-    let failure: unknown;
-    let ended = false;
-    let wake: (() => void) | undefined;
-    const notify = () => wake?.();
-    call.on('data', (message: StreamMessage) => {
-      queue.push(message);
-      notify();
-    });
-    call.on('error', (error: unknown) => {
-      failure = error;
-      notify();
-    });
-    call.on('end', () => {
-      ended = true;
-      notify();
-    });
-    const onAbort = () => call.cancel();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const stream = this.openStream({ signal });
+    // The empty final response tells where the stream of a decoupled model ends, even when its last message carries no outputs.
+    stream.send(request, { emptyFinalResponse: true });
     let finished = false;
     try {
-      call.write(encodeModelInferRequest(request, { triton_enable_empty_final_response: { bool_param: true } }));
-      for (;;) {
-        const message = queue.shift();
-        if (!message) {
-          if (failure !== undefined) throw callError(failure, signal);
-          if (ended) throw NereidError.unavailable(`the stream for model '${request.model}' ended before its final response`);
-          await new Promise<void>((resolve) => (wake = resolve));
-          wake = undefined;
-          continue;
-        }
-        if (message.error_message) throw new NereidError('UNKNOWN', message.error_message);
-        const answer = message.infer_response;
-        if (!answer) continue;
-        const final = answer.parameters?.triton_final_response?.bool_param === true;
-        if (answer.outputs.length > 0 || !final) {
-          const response = decodeModelInferResponse(answer);
-          if (response.parameters) {
-            delete response.parameters.triton_final_response;
-            if (Object.keys(response.parameters).length === 0) delete response.parameters;
-          }
-          yield response;
-        }
-        if (final) {
+      for await (const item of stream) {
+        if (!item.ok) throw item.error;
+        if (item.response.outputs.length > 0 || !item.final) yield item.response;
+        if (item.final) {
+          // Half-close: the server ends the stream, and leaving the loop does not cancel it.
           finished = true;
+          stream.end();
           return;
         }
       }
+      throw NereidError.unavailable(`the stream for model '${request.model}' ended before its final response`);
     } finally {
-      signal?.removeEventListener('abort', onAbort);
-      // Finished: half-close, and the server ends the stream. Otherwise (a break, an error, an abort): cancel the request.
-      if (finished) call.end();
-      else call.cancel();
+      if (!finished) stream.cancel();
     }
+  }
+
+  /**
+   * Opens a `ModelStreamInfer` stream for many requests: `send` them, read
+   * every response in one `for await` loop, `end()` when no more will come
+   * (grpc-stream.ts). gRPC only: HTTP has no such stream.
+   *
+   * @example
+   * ```ts
+   * const stream = client.openStream();
+   * stream.send({ model: 'vad', inputs: [chunk], parameters: { sequence_id: 7, sequence_start: true } });
+   * stream.end();
+   * for await (const item of stream) if (item.ok) console.log(item.response.outputs[0].data[0]);
+   * ```
+   */
+  openStream(options: CallOptions = {}): GrpcStream {
+    const { path, serialize, deserialize } = INFERENCE_RPCS.ModelStreamInfer!;
+    const call = this.#client.makeBidiStreamRequest(path, serialize, deserialize, new Metadata(), {});
+    return new GrpcStream(call, callError, options.signal);
   }
 
   async repositoryIndex(options: CallOptions & { ready?: boolean } = {}): Promise<RepositoryIndexEntry[]> {

@@ -17,6 +17,7 @@
 export type * from './client-types.ts';
 export { errorCodeFromGrpcStatus, errorCodeFromHttpStatus } from './error-codes.ts';
 export { GrpcClient, type GrpcClientOptions } from './grpc-client.ts';
+export { GrpcStream, type StreamItem, type StreamSendOptions } from './grpc-stream.ts';
 export { HttpClient, type HttpClientOptions } from './http-client.ts';
 export { NereidError, type ErrorCode } from '../errors.ts';
 export { Tensor } from '../tensor.ts';
