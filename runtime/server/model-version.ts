@@ -123,10 +123,8 @@ export class ModelVersion {
    */
   inferStream(request: InferRequest, callers?: ReadonlySet<BackendInstance>): AsyncIterable<InferStreamItem> {
     const started = performance.now();
-    const cancel = new AbortController();
-    const signal = request.signal ? AbortSignal.any([request.signal, cancel.signal]) : cancel.signal;
-    const stream = new ResponseStream(cancel);
-    let exec = this.#validate({ ...request, signal }, callers, started);
+    const stream = new ResponseStream(request.signal);
+    let exec = this.#validate({ ...request, signal: stream.signal }, callers, started);
     const fail = (result: Extract<ExecResult, { ok: false }>): void => {
       this.#recordFailure(result, started);
       stream.push({ error: NereidError.fromData(result.error), final: true });

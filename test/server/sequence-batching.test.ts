@@ -288,15 +288,18 @@ describe('sequence batcher with a model.ts', () => {
       import { InferenceResponse, NereidError, Tensor, type InferenceRequest } from 'nereid/model';
       export function execute(requests: InferenceRequest[]) {
         return requests.map((request) => {
-          const count = (request.requireInput('COUNT_IN').data as Int32Array)[0]! + 1;
+          const state = request.requireInput('COUNT_IN').data as Int32Array;
+          const count = state[0]! + 1;
           if ((request.requireInput('INPUT0').data as Float32Array)[0] === 13) return new InferenceResponse({ error: new NereidError('INVALID_ARG', 'unlucky') });
+          const next = new Int32Array(state.length);
+          next[0] = count;
           return new InferenceResponse({ outputs: [
             new Tensor('OUTPUT0', 'FP32', [1, 1], Float32Array.of(count)),
-            new Tensor('COUNT_OUT', 'INT32', [1, 1], Int32Array.of(count)),
+            new Tensor('COUNT_OUT', 'INT32', [1, state.length], next),
           ] });
         });
       }`;
-    const config = (name: string, extra: string) =>
+    const config = (name: string, extra: string, stateLength = 1) =>
       [
         `name: "${name}"`,
         'backend: "typescript"',
@@ -304,12 +307,14 @@ describe('sequence batcher with a model.ts', () => {
         'input [ { name: "INPUT0" data_type: TYPE_FP32 dims: [ 1 ] } ]',
         'output [ { name: "OUTPUT0" data_type: TYPE_FP32 dims: [ 1 ] } ]',
         'instance_group [ { count: 1 kind: KIND_CPU } ]',
-        'sequence_batching { state [ { input_name: "COUNT_IN" output_name: "COUNT_OUT" data_type: TYPE_INT32 dims: [ 1 ] } ] }',
+        `sequence_batching { state [ { input_name: "COUNT_IN" output_name: "COUNT_OUT" data_type: TYPE_INT32 dims: [ ${stateLength} ] } ] }`,
         extra,
       ].join('\n');
     await writeScriptModel(fixture.repo, 'counter', { source, config: config('counter', '') });
-    // Every tensor by handle: reading one moves its buffer into the isolate.
-    await writeScriptModel(fixture.repo, 'counter_moved', { source, config: config('counter_moved', 'parameters { key: "inline_tensor_bytes" value: { string_value: "0" } }') });
+    // Every tensor by handle: reading one moves its buffer into the isolate when it has one of its own,
+    // as a state this large (over 4 KiB) has when it comes back from the script; smaller ones share a slab and are copied.
+    const moved = config('counter_moved', 'parameters { key: "inline_tensor_bytes" value: { string_value: "0" } }', 2048);
+    await writeScriptModel(fixture.repo, 'counter_moved', { source, config: moved });
     const s = await start();
     const count = async (model: string, value: number, parameters: Parameters = {}) => {
       const response = await s.infer({ model, parameters: { sequence_id: 1, ...parameters }, inputs: [new Tensor('INPUT0', 'FP32', [1, 1], Float32Array.of(value))] });
