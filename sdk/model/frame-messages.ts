@@ -25,6 +25,7 @@ import type { ErrorCode, ErrorData } from '../errors.ts';
 import type { ModelConfig } from '../model-config.ts';
 import type { ElementArrayType, FrameReader, FrameWriter } from './frame-buffer.ts';
 import type {
+  BlsResumption,
   BlsRequestDescriptor,
   BlsResultDescriptor,
   ParameterValue,
@@ -281,6 +282,25 @@ export function readBlsResult(reader: FrameReader): BlsResultDescriptor {
   if (final >= 0) result.final = final >= 1;
   if (final === 2) result.empty = true;
   return result;
+}
+
+/** BLS results for the isolate (host -> isolate), in the order they finished. */
+export function writeBlsResumptions(writer: FrameWriter, resumptions: readonly BlsResumption[]): void {
+  writer.num(resumptions.length);
+  for (const { callId, result } of resumptions) {
+    writer.num(callId);
+    writeBlsResult(writer, result);
+  }
+}
+
+export function readBlsResumptions(reader: FrameReader): BlsResumption[] {
+  const count = reader.num();
+  const resumptions = new Array<BlsResumption>(count);
+  for (let i = 0; i < count; i++) {
+    const callId = reader.num();
+    resumptions[i] = { callId, result: readBlsResult(reader) };
+  }
+  return resumptions;
 }
 
 /** One response of a decoupled model's stream (isolate -> host): the response, if any, and whether it is the final one. */

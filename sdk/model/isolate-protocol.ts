@@ -187,10 +187,21 @@ export interface HostWire extends Omit<HostBridge, 'infer' | 'settle' | 'sendRes
   readonly toHost: SharedArrayBuffer;
 }
 
-/** The entry global as installed for a HostWire: `execute` and `resume` take flat frames. */
+/** One BLS result on its way into the isolate: `IsolateEntry.resume(callId, result)`. */
+export interface BlsResumption {
+  readonly callId: number;
+  readonly result: BlsResultDescriptor;
+}
+
+/**
+ * The entry global as installed for a HostWire: `execute` and `resume` take
+ * flat frames. One `resumeFrame` carries every BLS result the host has
+ * ready (writeBlsResumptions): the results of a batch of BLS calls, which
+ * finish together, enter the isolate once.
+ */
 export interface EntryWire extends Omit<IsolateEntry, 'execute' | 'resume'> {
   executeFrame(callId: number, strings: string, overflow?: ArrayBuffer): void;
-  resumeFrame(callId: number, strings: string, overflow?: ArrayBuffer): void;
+  resumeFrame(strings: string, overflow?: ArrayBuffer): void;
 }
 
 /** Names of the two globals. */

@@ -13,7 +13,7 @@
  * ```
  */
 import { FrameReader, FrameWriter } from './frame-buffer.ts';
-import { readBlsResult, readRequests, writeBlsRequest, writeSettle, writeStreamResponse } from './frame-messages.ts';
+import { readBlsResumptions, readRequests, writeBlsRequest, writeSettle, writeStreamResponse } from './frame-messages.ts';
 import type { EntryWire, HostBridge, HostWire, IsolateEntry } from './isolate-protocol.ts';
 
 /** True when `value` is the frame-speaking host global rather than a plain HostBridge. */
@@ -69,9 +69,18 @@ export function adaptHostWire(wire: HostWire): AdaptedWire {
         reader.open(strings, overflow);
         entry.execute(callId, readRequests(reader));
       },
-      resumeFrame(callId, strings, overflow) {
+      resumeFrame(strings, overflow) {
         reader.open(strings, overflow);
-        entry.resume(callId, readBlsResult(reader));
+        // Every result is delivered even if one throws (a host bug); the first error is reported after.
+        let failure: unknown;
+        for (const { callId, result } of readBlsResumptions(reader)) {
+          try {
+            entry.resume(callId, result);
+          } catch (error) {
+            failure ??= error;
+          }
+        }
+        if (failure !== undefined) throw failure;
       },
     };
     const autoComplete = entry.autoCompleteConfig;

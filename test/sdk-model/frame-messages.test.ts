@@ -3,10 +3,12 @@ import { createFrameArena, FrameReader, FrameWriter } from '../../sdk/model/fram
 import {
   readBlsRequest,
   readBlsResult,
+  readBlsResumptions,
   readRequests,
   readSettle,
   writeBlsRequest,
   writeBlsResult,
+  writeBlsResumptions,
   writeRequests,
   writeSettle,
 } from '../../sdk/model/frame-messages.ts';
@@ -126,5 +128,12 @@ describe('isolate frames', () => {
     expect(roundTrip(writeBlsResult, readBlsResult, result).decoded).toEqual(result);
     const failed = { model: 'nope', version: '', outputs: [], error: { code: 'NOT_FOUND' as const, message: "no model 'nope'" } };
     expect(roundTrip(writeBlsResult, readBlsResult, failed).decoded).toEqual(failed);
+    // The results that finish together travel as one frame, each with its call id, in order.
+    const together = [
+      { callId: 3, result: { ...result, final: false } },
+      { callId: 9, result: failed },
+      { callId: 4, result: { model: 'stream', version: '2', outputs: [], final: true, empty: true } },
+    ];
+    expect(roundTrip(writeBlsResumptions, readBlsResumptions, together).decoded).toEqual(together);
   });
 });

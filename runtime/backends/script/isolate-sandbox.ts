@@ -22,11 +22,11 @@
  */
 import ivm from 'isolated-vm';
 import { createFrameArena, FrameReader, FrameWriter, type Frame } from '../../../sdk/model/frame-buffer.ts';
-import { readBlsRequest, readSettle, readStreamResponse, writeBlsResult, writeRequests } from '../../../sdk/model/frame-messages.ts';
+import { readBlsRequest, readSettle, readStreamResponse, writeBlsResumptions, writeRequests } from '../../../sdk/model/frame-messages.ts';
 import {
   ENTRY_GLOBAL,
   HOST_GLOBAL,
-  type BlsResultDescriptor,
+  type BlsResumption,
   type EntryWire,
   type HostBridge,
   type HostWire,
@@ -127,13 +127,13 @@ export class IsolateSandbox {
   /** `IsolateEntry.execute(callId, requests)`, as a frame. */
   execute(callId: number, requests: readonly RequestDescriptor[]): EntryFailure | undefined {
     writeRequests(this.#writer, requests);
-    return this.#enterFrame('executeFrame', callId, this.#writer.finish());
+    return this.#enterFrame('executeFrame', [callId], this.#writer.finish());
   }
 
-  /** `IsolateEntry.resume(callId, result)`, as a frame. */
-  resume(callId: number, result: BlsResultDescriptor): EntryFailure | undefined {
-    writeBlsResult(this.#writer, result);
-    return this.#enterFrame('resumeFrame', callId, this.#writer.finish());
+  /** `IsolateEntry.resume(callId, result)` for each of `resumptions`, as one frame: one entry into the isolate. */
+  resume(resumptions: readonly BlsResumption[]): EntryFailure | undefined {
+    writeBlsResumptions(this.#writer, resumptions);
+    return this.#enterFrame('resumeFrame', [], this.#writer.finish());
   }
 
   dispose(): void {
@@ -143,10 +143,10 @@ export class IsolateSandbox {
     }
   }
 
-  #enterFrame(name: 'executeFrame' | 'resumeFrame', callId: number, frame: Frame): EntryFailure | undefined {
+  #enterFrame(name: 'executeFrame' | 'resumeFrame', leading: number[], frame: Frame): EntryFailure | undefined {
     // Only an oversized frame is copied in; the usual one is already in the shared buffer.
     const overflow = frame.overflow === undefined ? undefined : new ivm.ExternalCopy(frame.overflow).copyInto({ release: true });
-    return this.#apply(name, [callId, frame.strings, overflow], false);
+    return this.#apply(name, [...leading, frame.strings, overflow], false);
   }
 
   #apply(name: EntryName, args: unknown[], copy: boolean): EntryFailure | undefined {

@@ -19,6 +19,7 @@ import { NereidError, type ErrorData } from '../../../sdk/errors.ts';
 import type {
   BlsRequestDescriptor,
   BlsResultDescriptor,
+  BlsResumption,
   HostBridge,
   InitializeArgs,
   LogLevel,
@@ -84,6 +85,8 @@ export class ScriptInstance implements BackendInstance {
   readonly #streamSignals = new Map<number, AbortSignal>();
   /** BLS streams the script is reading, by its call id: aborted when it stops reading. */
   readonly #blsStreams = new Map<number, AbortController>();
+  /** BLS results not yet delivered: they go in together, at the end of the current microtask turn (#resume). */
+  #resumptions: BlsResumption[] = [];
   #nextResponseToken = 1;
   readonly #decoupled: boolean;
   #failure: ErrorData | undefined;
@@ -377,7 +380,7 @@ export class ScriptInstance implements BackendInstance {
     const cancel = new AbortController();
     const blsSignal = this.#cancellation?.blsSignal;
     this.#blsStreams.set(callId, cancel);
-    const resume = (result: BlsResultDescriptor): void => this.#enter((sandbox) => sandbox.resume(callId, result));
+    const resume = (result: BlsResultDescriptor): void => this.#resume(callId, result);
     const failed = (error: unknown): BlsResultDescriptor => ({ model: request.model, version: request.version, outputs: [], error: NereidError.from(error).toData(), final: true });
     const run = async (): Promise<void> => {
       const host = this.#context.host;
@@ -418,7 +421,23 @@ export class ScriptInstance implements BackendInstance {
     }
     started
       .catch((error: unknown): BlsResultDescriptor => ({ model: request.model, version: request.version, outputs: [], error: NereidError.from(error).toData() }))
-      .then((result) => this.#enter((sandbox) => sandbox.resume(callId, result)));
+      .then((result) => this.#resume(callId, result));
+  }
+
+  /**
+   * Delivers a BLS result to the script. The results of one batch of BLS
+   * calls (a batched run of the called model) settle in the same turn of the
+   * microtask queue, so they are collected and enter the isolate together:
+   * one entry instead of one per call.
+   */
+  #resume(callId: number, result: BlsResultDescriptor): void {
+    this.#resumptions.push({ callId, result });
+    if (this.#resumptions.length > 1) return;
+    queueMicrotask(() => {
+      const resumptions = this.#resumptions;
+      this.#resumptions = [];
+      this.#enter((sandbox) => sandbox.resume(resumptions));
+    });
   }
 
   #bridge(): HostBridge {
