@@ -33,6 +33,8 @@ export class EnsembleScheduler implements Scheduler {
   readonly #name: string;
   readonly #host: ModelHost;
   readonly #graph: EnsembleGraph;
+  /** ensemble_scheduling.max_inflight_requests: per step and ensemble request, 0 for no limit (decoupled steps only). */
+  readonly #maxInflight: number;
   #inflight = 0;
   #draining = false;
   #drained: (() => void) | undefined;
@@ -43,6 +45,7 @@ export class EnsembleScheduler implements Scheduler {
     this.#name = config.name;
     this.#host = host;
     this.#graph = new EnsembleGraph(config);
+    this.#maxInflight = config.ensemble_scheduling?.max_inflight_requests ?? 0;
   }
 
   get inflightCount(): number {
@@ -63,7 +66,7 @@ export class EnsembleScheduler implements Scheduler {
       const plan = this.#graph.plan(request.outputs);
       if (request.respond) {
         // Decoupled: the responses go through `respond`; the result only reports a request that could not start.
-        await new EnsembleStream(this.#name, this.#host, { ...request, respond: request.respond }, plan).run();
+        await new EnsembleStream(this.#name, this.#host, { ...request, respond: request.respond }, plan, this.#maxInflight).run();
         return { ok: true, outputs: [] };
       }
       const outputs = await this.#run(request, plan);

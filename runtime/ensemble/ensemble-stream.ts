@@ -18,6 +18,12 @@
  * - The final flag (alone) follows once no step is running any more.
  * - Cancellation (exec.signal, which the step requests carry too) ends the
  *   stream at once with CANCELLED; running steps are let go.
+ * - `max_inflight_requests` (ensemble_scheduling; 0: no limit) caps the
+ *   requests of each step in flight for this ensemble request. A step at its
+ *   cap queues further starts, and the decoupled step whose responses would
+ *   start more waits before it reads its next response (Triton's
+ *   back-pressure: its responses wait in its stream, not as running work
+ *   downstream).
  *
  * Validation guarantees that a step's inputs all descend from the same
  * decoupled step (or none), so every step finds all its inputs in one branch
@@ -60,12 +66,20 @@ export class EnsembleStream {
   readonly #requested: ReadonlySet<string>;
   readonly #parameters: Parameters | undefined;
   readonly #onAbort = (): void => this.#end({ ok: false, error: NereidError.cancelled(`in ensemble '${this.#name}', the request was cancelled`).toData() });
+  /** Steps started or waiting to start (a waiting start counts: the stream must not end before it runs). */
   #active = 0;
+  /** Per step: requests in flight, and starts waiting for one of them to finish (max_inflight_requests). */
+  readonly #running = new Map<CompiledStep, number>();
+  readonly #queued = new Map<CompiledStep, (() => void)[]>();
+  /** Readers of decoupled steps waiting for the steps they feed to have room (#capacity); woken whenever a step request finishes. */
+  #waitingReaders: (() => void)[] = [];
+  readonly #maxInflight: number;
   #ended = false;
   #resolve: (() => void) | undefined;
 
-  constructor(name: string, host: ModelHost, exec: ExecRequest & { respond: Respond }, plan: Plan) {
+  constructor(name: string, host: ModelHost, exec: ExecRequest & { respond: Respond }, plan: Plan, maxInflight = 0) {
     this.#name = name;
+    this.#maxInflight = maxInflight;
     this.#host = host;
     this.#exec = exec;
     this.#plan = plan;
@@ -118,10 +132,45 @@ export class EnsembleStream {
 
   #start(branch: Branch, step: CompiledStep): void {
     this.#active++;
-    void this.#runStep(branch, step).finally(() => {
+    const running = this.#running.get(step) ?? 0;
+    if (this.#maxInflight > 0 && running >= this.#maxInflight) {
+      const queue = this.#queued.get(step) ?? [];
+      queue.push(() => this.#launch(branch, step));
+      this.#queued.set(step, queue);
+      return;
+    }
+    this.#launch(branch, step);
+  }
+
+  #launch(branch: Branch, step: CompiledStep): void {
+    this.#running.set(step, (this.#running.get(step) ?? 0) + 1);
+    // A start that waited may find the stream ended or its branch failed meanwhile.
+    const run = this.#ended || branch.failed ? Promise.resolve() : this.#runStep(branch, step);
+    void run.finally(() => {
+      this.#running.set(step, this.#running.get(step)! - 1);
+      this.#queued.get(step)?.shift()?.();
+      this.#wakeReaders();
       this.#active--;
       this.#settle();
     });
+  }
+
+  /**
+   * Returns once no step that `step`'s responses start has a start waiting
+   * for its max_inflight_requests. Only those: a reader that waited on its
+   * own step, or on one upstream, would hold the very slot it waits for.
+   */
+  async #capacity(step: CompiledStep): Promise<void> {
+    if (this.#maxInflight === 0) return;
+    const blocked = (): boolean =>
+      !this.#ended && [...step.outputs.values()].some((tensor) => this.#plan.consumers.get(tensor)?.some((next) => (this.#queued.get(next)?.length ?? 0) > 0));
+    while (blocked()) await new Promise<void>((resolve) => this.#waitingReaders.push(resolve));
+  }
+
+  #wakeReaders(): void {
+    const readers = this.#waitingReaders;
+    this.#waitingReaders = [];
+    for (const wake of readers) wake();
   }
 
   async #runStep(branch: Branch, step: CompiledStep): Promise<void> {
@@ -140,6 +189,8 @@ export class EnsembleStream {
         } else if (item.response) {
           this.#deliver(inPlace ? branch : new Branch(this.#plan, this.#requested.size), step, item.response);
         }
+        // Back-pressure: read no further response while the steps it would start are at their cap.
+        if (!item.final) await this.#capacity(step);
       }
     } catch (error) {
       this.#fail(branch, step, error);
@@ -176,6 +227,7 @@ export class EnsembleStream {
   #end(result: ExecResult | undefined): void {
     if (this.#ended) return;
     this.#ended = true;
+    this.#wakeReaders();
     this.#exec.signal?.removeEventListener('abort', this.#onAbort);
     this.#respond(result, true);
     this.#resolve?.();

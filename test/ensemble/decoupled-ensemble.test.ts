@@ -84,6 +84,39 @@ const OUTER = ensembleConfig(
   ],
 );
 
+/**
+ * INT32 [16] INPUT0 in; after 30 ms, START and END: when its execute began
+ * and ended (the server's clock, which every isolate reads). Four instances,
+ * so nothing but the ensemble's own limit keeps requests from overlapping.
+ */
+const PROBE = `
+  import { InferenceResponse, Tensor, type InferenceRequest } from 'nereid/model';
+  export async function execute(requests: InferenceRequest[]) {
+    const start = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const end = performance.now();
+    return requests.map(() => new InferenceResponse({ outputs: [
+      new Tensor('START', 'FP64', [1, 1], Float64Array.of(start)),
+      new Tensor('END', 'FP64', [1, 1], Float64Array.of(end)),
+    ] }));
+  }`;
+
+const PROBE_CONFIG = [
+  'name: "probe"',
+  'backend: "typescript"',
+  'max_batch_size: 8',
+  'input [ { name: "INPUT0" data_type: TYPE_INT32 dims: [ 16 ] } ]',
+  'output [ { name: "START" data_type: TYPE_FP64 dims: [ 1 ] }, { name: "END" data_type: TYPE_FP64 dims: [ 1 ] } ]',
+  'instance_group [ { count: 4 kind: KIND_CPU } ]',
+].join('\n');
+
+/** burst(INPUT0) -> a; probe(a) -> START, END: once per response of burst. */
+const burstProbe = (name: string, maxInflight?: number): string =>
+  ensembleConfig(name, [{ name: 'INPUT0' }], [{ name: 'START', type: 'TYPE_FP64', dims: [1] }, { name: 'END', type: 'TYPE_FP64', dims: [1] }], [
+    { model: 'burst', inputs: { INPUT0: 'INPUT0' }, outputs: { OUTPUT0: 'a' } },
+    { model: 'probe', inputs: { INPUT0: 'a' }, outputs: { START: 'START', END: 'END' } },
+  ]).replace('ensemble_scheduling {', maxInflight === undefined ? 'ensemble_scheduling {' : `ensemble_scheduling { max_inflight_requests: ${maxInflight}`);
+
 let repo: string;
 let server: Server;
 
@@ -95,6 +128,10 @@ beforeAll(async () => {
   await writeEnsemble(repo, 'mixed', MIXED);
   await writeEnsemble(repo, 'outer', OUTER);
   await writeEnsemble(repo, 'chain', CHAIN);
+  await writeScriptModel(repo, 'probe', { source: PROBE, config: PROBE_CONFIG });
+  await writeEnsemble(repo, 'burst_probe', burstProbe('burst_probe'));
+  await writeEnsemble(repo, 'burst_probe_1', burstProbe('burst_probe_1', 1));
+  await writeEnsemble(repo, 'burst_probe_2', burstProbe('burst_probe_2', 2));
   server = await createServer({ modelRepository: repo, log: memoryLogger() });
 }, 60_000);
 afterAll(async () => {
@@ -154,6 +191,25 @@ describe('ensemble with a decoupled step', () => {
       collect(server.inferStream(request('burst_simple', 'INPUT0', { count: 3 }))),
     ]);
     expect([sorted(a), sorted(b)]).toEqual([[1, 2, 'final'], [1, 2, 3, 'final']]);
+  });
+
+  it('max_inflight_requests caps the requests of a step in flight for one ensemble request', async () => {
+    /** The most `probe` requests of one ensemble request that ran at the same time. */
+    const mostAtOnce = async (model: string): Promise<number> => {
+      const spans: [number, number][] = [];
+      for await (const item of server.inferStream(request(model, 'INPUT0', { count: 6 }))) {
+        if (item.error) throw item.error;
+        if (!item.response) continue;
+        const at = (name: string) => (item.response!.outputs.find((t) => t.name === name)!.data as Float64Array)[0]!;
+        spans.push([at('START'), at('END')]);
+      }
+      expect(spans).toHaveLength(6);
+      return Math.max(...spans.map(([start]) => spans.filter(([s, e]) => s <= start && start < e).length));
+    };
+    // burst sends a response every 5 ms, probe takes 30 ms on any of 4 instances.
+    expect(await mostAtOnce('burst_probe')).toBeGreaterThan(2);
+    expect(await mostAtOnce('burst_probe_1')).toBe(1);
+    expect(await mostAtOnce('burst_probe_2')).toBe(2);
   });
 
   it('is refused by infer(), as any decoupled model', async () => {
