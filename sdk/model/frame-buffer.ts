@@ -163,7 +163,7 @@ export class FrameReader {
   #numberIndex = 1;
   #stringIndex = 0;
   #slab = new Uint8Array(0);
-  #slabUsed = SLAB_BYTES;
+  #slabUsed = 0;
   #outBuffer: ArrayBuffer = this.#slab.buffer;
   #outOffset = 0;
 
@@ -230,7 +230,7 @@ export class FrameReader {
       this.#outOffset = 0;
       return length;
     }
-    if (this.#slabUsed + length > SLAB_BYTES) {
+    if (this.#slabUsed + length > this.#slab.length) {
       this.#slab = new Uint8Array(SLAB_BYTES);
       this.#slabUsed = 0;
     }

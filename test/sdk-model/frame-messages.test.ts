@@ -56,6 +56,11 @@ describe('isolate frames', () => {
     expect(big.buffer).toBe(int.buffer);
   });
 
+  it('read an empty payload first from a fresh reader', () => {
+    const empty = { ...request, inputs: [{ name: 'NONE', datatype: 'BYTES' as const, shape: [0], data: [] }, { name: 'ONE', datatype: 'FP32' as const, shape: [1], data: Float32Array.of(1) }] };
+    expect(roundTrip(writeRequests, readRequests, [empty]).decoded).toEqual([empty]);
+  });
+
   it('give a large payload a buffer of its own, so it may be transferred on', () => {
     const large = new Float32Array(2048).map((_, i) => i);
     const tensor = { name: 'LARGE', datatype: 'FP32' as const, shape: [2048], data: large };

@@ -31,7 +31,9 @@ import {
   type HostBridge,
   type HostWire,
   type RequestDescriptor,
+  type SettleResult,
 } from '../../../sdk/model/isolate-protocol.ts';
+import { NereidError } from '../../../sdk/errors.ts';
 
 /** Why an entry call failed: the model's own error (the isolate is fine) or a fatal one (replace the instance). */
 export type EntryFailure = { fatal: false; message: string; stack?: string } | { fatal: true; message: string };
@@ -184,7 +186,14 @@ function hostCallbacks(bridge: HostBridge, reader: FrameReader): Omit<HostWire, 
     },
     settleFrame(callId, strings, overflow) {
       reader.open(strings, overflow);
-      settle.call(bridge, callId, readSettle(reader));
+      let result: SettleResult;
+      try {
+        result = readSettle(reader);
+      } catch (error) {
+        // Settle anyway: a call left unsettled would wait for execute_timeout_ms and cost the instance.
+        result = { ok: false, error: NereidError.internal(`the script's result could not be read: ${error instanceof Error ? error.message : String(error)}`).toData() };
+      }
+      settle.call(bridge, callId, result);
     },
     responseFrame(responseToken, strings, overflow) {
       reader.open(strings, overflow);
