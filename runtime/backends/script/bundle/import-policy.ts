@@ -13,7 +13,8 @@
  *   only when the model has not installed a package of that name, which is
  *   then a pure-JS polyfill and allowed).
  * - Relative imports and packages are resolved by esbuild's own resolver and
- *   must land inside the model directory (the sdk's files: inside the sdk).
+ *   must land inside the model directory (the sdk's files: inside the sdk,
+ *   or in one of the server packages the sdk may import, `SDK_PACKAGES`).
  *   Node's lookup walks up to the server's `node_modules`; a package found
  *   there is reported as not installed.
  * - Native addons (`.node` files, packages with `binding.gyp` or
@@ -34,7 +35,7 @@ import { access, readFile } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import type { Metafile, OnResolveArgs, OnResolveResult, Plugin, PluginBuild } from 'esbuild';
-import { type BundlePaths, isInside, packageNameOf, packageOf, SDK_INDEX_PATH } from './bundle-paths.ts';
+import { type BundlePaths, isInside, packageNameOf, packageOf, SDK_INDEX_PATH, SDK_PACKAGES } from './bundle-paths.ts';
 
 /** Namespace and path of the virtual entry module (also its key in the metafile: `nereid-entry:entry`). */
 export const ENTRY_NAMESPACE = 'nereid-entry';
@@ -170,6 +171,13 @@ class ImportPolicy {
       if (isBare(specifier) && !fromSdk && !(await this.#installedInModel(packageNameOf(specifier), args.resolveDir))) {
         return refuse(this.#notInstalled(specifier));
       }
+      // A file by its path in the model's node_modules (a data file a package's exports map does not list).
+      if (!isBare(specifier) && !fromSdk && specifier.split('/').includes('node_modules') && (await exists(path.join(this.#paths.modelDir, 'package.json')))) {
+        return refuse(
+          `cannot import '${specifier}': no such file; the model's npm dependencies are not installed ` +
+            `(run \`npm ci\` in ${this.#paths.modelDir}; the project's own npm ci installs those of its models/)`,
+        );
+      }
       return { errors: result.errors };
     }
     // Nothing may stay external: the isolate has no module loader to fetch it at run time.
@@ -182,7 +190,10 @@ class ImportPolicy {
     const file = result.path;
     if (!fromEntry) {
       if (fromSdk) {
-        if (!this.#paths.isSdkFile(file)) return refuse(`cannot import '${specifier}': it resolves to ${file}, outside the nereid sdk`);
+        if (!this.#paths.isSdkFile(file)) {
+          const allowed = isBare(specifier) ? ` (sdk files may import only the packages ${SDK_PACKAGES.join(', ')})` : '';
+          return refuse(`cannot import '${specifier}': it resolves to ${file}, outside the nereid sdk${allowed}`);
+        }
       } else if (!this.#paths.isModelFile(file)) {
         if (isBare(specifier)) return refuse(this.#notInstalled(specifier, file));
         return refuse(

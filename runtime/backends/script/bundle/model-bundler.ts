@@ -32,7 +32,7 @@ import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { NereidError } from '../../../../sdk/errors.ts';
 import { bundleError, ENTRY_DISPLAY_NAME, formatMessage } from './bundle-errors.ts';
-import { BundlePaths, DEFAULT_SDK_ROOT, isInside, PRELUDE_PATH, SERVE_MODEL_PATH } from './bundle-paths.ts';
+import { BundlePaths, DEFAULT_SDK_ROOT, isInside, PRELUDE_PATH, sdkPackageDirs, SERVE_MODEL_PATH } from './bundle-paths.ts';
 import { findComputedImports } from './computed-imports.ts';
 import { ENTRY_NAMESPACE, ENTRY_PATH, importPolicyPlugin, type PolicyScope, verifyInputs } from './import-policy.ts';
 
@@ -219,7 +219,7 @@ async function resolveOptions(options: BundleOptions): Promise<ResolvedOptions> 
       `model '${options.modelName}': model file ${options.modelFile} is not inside the model directory ${options.modelDir}`,
     );
   }
-  const roots = { modelDir, sdkRoot, sdkEntry, sdkPrelude };
+  const roots = { modelDir, sdkRoot, sdkEntry, sdkPrelude, sdkPackages: await sdkPackageDirs(sdkRoot) };
   const optionsKey = JSON.stringify({ format: BUNDLE_FORMAT, esbuild: esbuild.version, name: options.modelName, modelFile, ...roots });
   return {
     paths: new BundlePaths(roots),
