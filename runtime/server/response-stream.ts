@@ -5,10 +5,12 @@
  * that stops early (break, return, throw) cancels the request.
  *
  * The request's own signal (a client's cancellation) is linked to the
- * stream's cancel for as long as the stream lives, with one listener that
- * goes when it ends: not AbortSignal.any, which costs tens of µs and keeps
- * a dependent on a long-lived signal (a gRPC stream's, shared by all of its
- * requests) for every request.
+ * stream's cancel for as long as the stream lives. Not with AbortSignal.any,
+ * which costs tens of µs and keeps a dependent on a long-lived signal for
+ * every request, and not with a listener per stream either: a gRPC stream's
+ * signal is shared by all of its requests (thousands, for an audio stream),
+ * so each outer signal gets one listener that cancels the streams linked to
+ * it at that moment.
  *
  * @example
  * ```ts
@@ -21,6 +23,26 @@
  */
 import type { InferStreamItem } from '../../sdk/inference.ts';
 
+/** The streams each outer signal cancels when it aborts; one 'abort' listener per outer signal. */
+const linked = new WeakMap<AbortSignal, Set<AbortController>>();
+
+/** Links `inner` to `outer` until the returned function is called. */
+function link(outer: AbortSignal, inner: AbortController): () => void {
+  let streams = linked.get(outer);
+  if (streams === undefined) {
+    const created = new Set<AbortController>();
+    streams = created;
+    linked.set(outer, created);
+    outer.addEventListener('abort', () => {
+      linked.delete(outer);
+      for (const stream of created) stream.abort(outer.reason);
+    }, { once: true });
+  }
+  const set = streams;
+  set.add(inner);
+  return () => set.delete(inner);
+}
+
 export class ResponseStream implements AsyncIterable<InferStreamItem> {
   readonly #items: InferStreamItem[] = [];
   readonly #cancel = new AbortController();
@@ -31,11 +53,7 @@ export class ResponseStream implements AsyncIterable<InferStreamItem> {
   /** `outer`: the request's own signal, if it has one. */
   constructor(outer?: AbortSignal) {
     if (outer?.aborted) this.#cancel.abort(outer.reason);
-    else if (outer) {
-      const relay = (): void => this.#cancel.abort(outer.reason);
-      outer.addEventListener('abort', relay, { once: true });
-      this.#unlink = () => outer.removeEventListener('abort', relay);
-    }
+    else if (outer) this.#unlink = link(outer, this.#cancel);
   }
 
   /** What the request runs under: aborted by the outer signal, or by a consumer that stops before the final item. */

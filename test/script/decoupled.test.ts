@@ -3,6 +3,7 @@
  * number of responses per request through the response sender, during and
  * after execute, errors in the stream, and the misuses a model can make.
  */
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { Server } from '../../runtime/server/create-server.ts';
 import type { InferRequest, InferStreamItem } from '../../sdk/inference.ts';
@@ -101,6 +102,28 @@ describe('decoupled model.ts', () => {
     const deadline = Date.now() + 2000;
     while (!fixture.log.lines.some((line) => line.includes('stopped at')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(fixture.log.lines.some((line) => line.includes('stopped at 997'))).toBe(true);
+  });
+
+  it('shares one caller signal among many streams with one listener, and cancels them all through it', async () => {
+    const s = await start();
+    // One signal for many requests, as a gRPC stream's: no listener per request, so no leak warning either.
+    const shared = new AbortController();
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const done = await Promise.all(Array.from({ length: 30 }, (_, i) => collect(s.inferStream({ ...countdown(2), id: `r${i}`, signal: shared.signal }))));
+      expect(done.every((items) => items.join() === '2,1,final')).toBe(true);
+      const running = Array.from({ length: 30 }, (_, i) => collect(s.inferStream({ ...countdown(1000), id: `long${i}`, signal: shared.signal })));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(getEventListeners(shared.signal, 'abort')).toHaveLength(1);
+      shared.abort();
+      const ended = await Promise.all(running);
+      expect(ended.every((items) => items.at(-1) === 'final' && items.length < 1000)).toBe(true);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((warning) => warning.message)).toEqual([]);
   });
 
   it('streams the one response of a model that is not decoupled', async () => {
