@@ -88,7 +88,16 @@ const DEFAULTS: ServeOptions = {
   exitTimeoutSecs: 30,
 };
 
-const BOOLEAN_FLAGS = new Set(['strict-model-config', 'strict-readiness', 'allow-http', 'allow-grpc', 'allow-metrics', 'grpc-use-ssl', 'grpc-use-ssl-mutual']);
+const BOOLEAN_FLAGS = new Set([
+  'strict-model-config',
+  'strict-readiness',
+  'allow-http',
+  'allow-grpc',
+  'allow-metrics',
+  'grpc-use-ssl',
+  'grpc-use-ssl-mutual',
+  'grpc-keepalive-permit-without-calls',
+]);
 
 /**
  * Triton gRPC flags whose behaviour grpc-js's server does not offer (response
@@ -97,7 +106,7 @@ const BOOLEAN_FLAGS = new Set(['strict-model-config', 'strict-readiness', 'allow
  */
 const GRPC_DEFAULT_ONLY: Record<string, { value: string; why: string }> = {
   'grpc-infer-response-compression-level': { value: 'none', why: "grpc-js's server does not compress responses" },
-  'grpc-keepalive-permit-without-calls': { value: 'false', why: "grpc-js's server sends keepalive pings only on connections with calls" },
+  'grpc-keepalive-permit-without-calls': { value: 'false', why: "grpc-js's server has no such setting (it pings every connection alike)" },
   'grpc-http2-max-pings-without-data': { value: '2', why: "grpc-js's server does not police client pings" },
   'grpc-http2-min-recv-ping-interval-without-data': { value: '300000', why: "grpc-js's server does not police client pings" },
   'grpc-http2-max-ping-strikes': { value: '2', why: "grpc-js's server does not police client pings" },

@@ -40,7 +40,7 @@ export interface GrpcTransport {
   readonly description: string;
 }
 
-export const KEEPALIVE_DEFAULTS = Object.freeze({ keepaliveTimeMs: 7_200_000, keepaliveTimeoutMs: 20_000 });
+const KEEPALIVE_DEFAULTS = Object.freeze({ keepaliveTimeMs: 7_200_000, keepaliveTimeoutMs: 20_000 });
 
 async function readPem(flag: string, file: string | undefined, why: string): Promise<Buffer> {
   if (file === undefined || file === '') throw NereidError.invalidArg(`--${flag} is required ${why}`);

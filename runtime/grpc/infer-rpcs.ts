@@ -106,6 +106,8 @@ function handleStream(server: InferenceServer, log: Logger, streams: StreamRegis
   const statusOnError = call.metadata.get(GRPC_ERROR_HEADER)[0] === 'true';
 
   call.on('data', (message: ModelInferRequestMessage) => {
+    // A stream that ended (cancelled, broken, or failed under triton_grpc_error) starts nothing more.
+    if (finished) return;
     inFlight++;
     const fail = (error: unknown) => {
       const wrapped = toNereidError(error, log, 'ModelStreamInfer');

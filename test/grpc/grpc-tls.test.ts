@@ -84,6 +84,13 @@ describe('gRPC over TLS', () => {
     }
   });
 
+  it('passes the keepalive settings to the server, with Triton\'s defaults', async () => {
+    expect((await loadGrpcTransport()).channelOptions).toMatchObject({ 'grpc.keepalive_time_ms': 7_200_000, 'grpc.keepalive_timeout_ms': 20_000 });
+    const tuned = await loadGrpcTransport({ keepaliveTimeMs: 10_000, keepaliveTimeoutMs: 1_000 });
+    expect(tuned.channelOptions).toMatchObject({ 'grpc.keepalive_time_ms': 10_000, 'grpc.keepalive_timeout_ms': 1_000 });
+    expect(tuned.description).toBe('insecure');
+  });
+
   it('refuses settings that cannot work, naming the flag', async () => {
     await expect(loadGrpcTransport({ useSsl: true, serverKey: file('server.key') })).rejects.toThrow('--grpc-server-cert is required with --grpc-use-ssl');
     await expect(loadGrpcTransport({ useSslMutual: true, serverCert: file('server.crt'), serverKey: file('server.key') })).rejects.toThrow('--grpc-root-cert is required');
