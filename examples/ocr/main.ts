@@ -23,6 +23,11 @@ if (positionals.length !== 1) {
   process.stderr.write('usage: npm run example:ocr -- <image.png|image.jpg> [--ensemble] [--classify-orientation] [--grpc HOST:PORT | --http URL]\n');
   process.exit(2);
 }
+if (values.ensemble && values['classify-orientation'] !== undefined) {
+  // A fixed graph cannot make a step optional: ocr_ensemble never classifies orientation.
+  process.stderr.write('--classify-orientation works with the ocr model only; ocr_ensemble has no orientation step\n');
+  process.exit(2);
+}
 const client: InferenceClient = values.grpc ? new GrpcClient(values.grpc) : new HttpClient(values.http ?? 'http://127.0.0.1:8000');
 const model = values.ensemble ? 'ocr_ensemble' : 'ocr';
 try {

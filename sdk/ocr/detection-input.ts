@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * const { input } = detectionInput(image, DEFAULT_OCR_SETTINGS); // input.shape: [1, 3, 128, 416] for a 420 x 130 image
+ * const input = detectionInput(image, DEFAULT_OCR_SETTINGS); // input.shape: [1, 3, 128, 416] for a 420 x 130 image
  * ```
  */
 import { Tensor } from '../tensor.ts';

@@ -15,11 +15,11 @@
  * const image = decodePng(await readFile('text.png')); // { width, height, data: RGB bytes }
  * ```
  */
-import { unzlibSync } from 'fflate';
+import { Unzlib } from 'fflate';
 import { NereidError } from '../errors.ts';
 import { checkImageSize, rgbImage, type RgbImage } from './rgb-image.ts';
 
-export const PNG_SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
+const PNG_SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
 
 /** Samples per pixel of each colour type (PNG spec table 11.1). */
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
@@ -65,16 +65,10 @@ export function decodePng(bytes: Uint8Array, what = 'image'): RgbImage {
   if (header === undefined) throw fail(what, 'no IHDR chunk');
   if (compressed.length === 0) throw fail(what, 'no IDAT chunk');
   if (header.colorType === 3 && palette === undefined) throw fail(what, 'a palette image without a PLTE chunk');
-  let raw: Uint8Array;
-  try {
-    raw = unzlibSync(concat(compressed));
-  } catch (error) {
-    throw fail(what, `its pixel data does not inflate (${(error as Error).message})`);
-  }
   const channels = CHANNELS[header.colorType]!;
   const bitsPerPixel = channels * header.bitDepth;
   const stride = Math.ceil((header.width * bitsPerPixel) / 8);
-  if (raw.length < (stride + 1) * header.height) throw fail(what, `its pixel data is ${raw.length} bytes, ${(stride + 1) * header.height} expected`);
+  const raw = inflateExactly(compressed, (stride + 1) * header.height, what);
   unfilter(raw, stride, header.height, Math.max(1, bitsPerPixel >> 3), what);
   return toRgb(raw, header, stride, palette, transparency);
 }
@@ -91,15 +85,37 @@ function readHeader(body: Uint8Array, what: string): Header {
   return header;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const all = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    all.set(part, at);
-    at += part.length;
+/** Compressed bytes fed to the inflater at a time: what a file can make it inflate in one go is bounded by this (about 1000:1). */
+const INFLATE_STEP_BYTES = 16 * 1024;
+
+/**
+ * Inflates the IDAT data into exactly `expected` bytes, the size the header
+ * promises. It stops as soon as the output would pass that: a small file
+ * may inflate to gigabytes (a decompression bomb), and the decoder runs in
+ * one synchronous stretch on the server's main thread.
+ */
+function inflateExactly(compressed: readonly Uint8Array[], expected: number, what: string): Uint8Array {
+  const raw = new Uint8Array(expected);
+  let written = 0;
+  const inflater = new Unzlib((chunk) => {
+    if (written + chunk.length > expected) throw fail(what, `its pixel data inflates to more than the ${expected} bytes its size needs`);
+    raw.set(chunk, written);
+    written += chunk.length;
+  });
+  const parts = compressed.filter((part) => part.length > 0);
+  if (parts.length === 0) throw fail(what, 'its IDAT chunks are empty');
+  try {
+    parts.forEach((part, index) => {
+      for (let at = 0; at < part.length; at += INFLATE_STEP_BYTES) {
+        inflater.push(part.subarray(at, at + INFLATE_STEP_BYTES), index === parts.length - 1 && at + INFLATE_STEP_BYTES >= part.length);
+      }
+    });
+  } catch (error) {
+    if (error instanceof NereidError) throw error;
+    throw fail(what, `its pixel data does not inflate (${(error as Error).message})`);
   }
-  return all;
+  if (written < expected) throw fail(what, `its pixel data is ${written} bytes, ${expected} expected`);
+  return raw;
 }
 
 /**

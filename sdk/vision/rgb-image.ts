@@ -22,9 +22,12 @@ export interface RgbImage {
 /**
  * The most pixels a decoder or warp will allocate: a bound on what one
  * request can make the server allocate (a 16-byte PNG header can claim
- * 2^31 x 2^31 pixels). 40 megapixels is a 120 MB RGB buffer.
+ * 2^31 x 2^31 pixels). 16 megapixels is a 48 MB RGB buffer, and the JPEG
+ * decoder's working set for it stays near 200 MB: within the OCR models'
+ * 512 MB isolates, so a large legal photo fails its request with a message
+ * rather than the instance with an out-of-memory.
  */
-export const MAX_IMAGE_PIXELS = 40_000_000;
+export const MAX_IMAGE_PIXELS = 16_000_000;
 
 /** Checks `width` x `height` against `MAX_IMAGE_PIXELS`; `what` names the image in the message. */
 export function checkImageSize(width: number, height: number, what: string): void {

@@ -86,6 +86,14 @@ describe('PNG', () => {
     new DataView(huge.buffer).setUint32(20, 100_000); // IHDR height
     expect(invalid(() => decodePng(huge))).toBe(`image: 100000 x 100000 pixels is more than the ${MAX_IMAGE_PIXELS} allowed`);
   });
+
+  it('stops inflating as soon as the pixel data passes what the header promises (a decompression bomb)', () => {
+    // 8 MB of zeros compress to a few KB; the header then claims a single pixel.
+    const bomb = writePng({ width: 8_000_000, height: 1, colorType: 0, bitDepth: 8, rows: [new Uint8Array(8_000_000)], filterOf: () => 0 });
+    new DataView(bomb.buffer).setUint32(16, 1); // IHDR width
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    expect(invalid(() => decodePng(bomb))).toBe('image: not a valid PNG image: its pixel data inflates to more than the 2 bytes its size needs');
+  });
 });
 
 describe('JPEG', () => {
