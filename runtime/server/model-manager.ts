@@ -33,6 +33,12 @@ interface ModelEntry {
   fingerprint: string | undefined;
   /** Serialises load/unload of this model. */
   pending: Promise<void>;
+  /**
+   * Loaded because a load request (or --load-model) named it, not only as
+   * an ensemble's step: unload_dependents leaves such a model loaded, as
+   * Triton does.
+   */
+  explicit: boolean;
 }
 
 /** Where a model's files come from for one load: its repository directory, or an override directory with a config. */
@@ -150,7 +156,7 @@ export class ModelManager {
     );
     // A model that fails is left UNAVAILABLE with its reason; the others load regardless.
     for (const wave of loadWaves(steps)) {
-      await Promise.all(wave.map((name) => this.#load(name, { dir: models.get(name)!.dir }, false).catch(() => {})));
+      await Promise.all(wave.map((name) => this.#load(name, { dir: models.get(name)!.dir }, false, true).catch(() => {})));
     }
   }
 
@@ -160,10 +166,11 @@ export class ModelManager {
    * An ensemble's step models that are not loaded are loaded first.
    */
   load(name: string, source?: ModelSource): Promise<void> {
-    return this.#load(name, source, true);
+    return this.#load(name, source, true, true);
   }
 
-  #load(name: string, source: ModelSource | undefined, loadSteps: boolean): Promise<void> {
+  /** `named`: the request named this model (else it loads as an ensemble's step). */
+  #load(name: string, source: ModelSource | undefined, loadSteps: boolean, named: boolean): Promise<void> {
     const entry = this.#entry(name);
     const task = entry.pending.then(async () => {
       let resolved: ModelSource | undefined;
@@ -198,6 +205,7 @@ export class ModelManager {
       entry.state = ModelState.Ready;
       entry.reason = '';
       entry.fingerprint = fingerprint;
+      if (named) entry.explicit = true;
       const previousOwned = this.#ownedDirs.get(name);
       if (resolved.ownedDir) this.#ownedDirs.set(name, resolved.dir);
       else this.#ownedDirs.delete(name);
@@ -211,11 +219,13 @@ export class ModelManager {
   /**
    * Unloads a model: new requests fail at once, in-flight ones finish first.
    * With `dependents` (Triton's `unload_dependents`), an ensemble's step
-   * models go too (nested ensembles' steps included), except those another
-   * model that stays loaded still uses; the ensemble goes first, so it never
-   * serves with a step missing.
+   * models go too (nested ensembles' steps included), except those a load
+   * request named and those another model that stays loaded still uses; the
+   * ensemble goes first, so it never serves with a step missing.
    */
   async unload(name: string, options: { dependents?: boolean } = {}): Promise<void> {
+    // After any load or unload of it in progress, so the steps are those of what is loaded now.
+    await this.#entries.get(name)?.pending;
     const dependents = options.dependents ? this.#dependentsToUnload(name) : [];
     await this.#unload(name);
     await Promise.all(dependents.map((step) => this.#unload(step)));
@@ -224,7 +234,9 @@ export class ModelManager {
   /** The loaded models that unloading `name` with its dependents also unloads. */
   #dependentsToUnload(name: string): string[] {
     const going = new Set([name]);
-    for (const current of going) for (const step of this.#loadedStepsOf(current)) going.add(step);
+    for (const current of going) {
+      for (const step of this.#loadedStepsOf(current)) if (!this.#entries.get(step)?.explicit) going.add(step);
+    }
     // Keep every step that a model staying loaded uses; keeping one may keep its own steps (a fixpoint).
     for (let kept = true; kept; ) {
       kept = false;
@@ -251,6 +263,7 @@ export class ModelManager {
       entry.loaded = undefined;
       entry.latest = undefined;
       entry.fingerprint = undefined;
+      entry.explicit = false;
       entry.state = ModelState.Unavailable;
       entry.reason = UNLOADED;
       if (previous) {
@@ -319,7 +332,7 @@ export class ModelManager {
   #entry(name: string): ModelEntry {
     let entry = this.#entries.get(name);
     if (!entry) {
-      entry = { name, state: ModelState.Unknown, reason: '', loaded: undefined, latest: undefined, fingerprint: undefined, pending: Promise.resolve() };
+      entry = { name, state: ModelState.Unknown, reason: '', loaded: undefined, latest: undefined, fingerprint: undefined, pending: Promise.resolve(), explicit: false };
       this.#entries.set(name, entry);
     }
     return entry;
@@ -336,7 +349,7 @@ export class ModelManager {
     await Promise.all(
       steps.map(async (step) => {
         await this.#entries.get(step)?.pending;
-        if (loadSteps && !this.#entries.get(step)?.loaded) await this.load(step).catch(() => {});
+        if (loadSteps && !this.#entries.get(step)?.loaded) await this.#load(step, undefined, true, false).catch(() => {});
       }),
     );
     const configs = new Map<string, ModelConfig>();

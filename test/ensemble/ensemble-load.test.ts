@@ -132,7 +132,7 @@ describe('ensemble lifecycle', () => {
     await expect(server.infer(request())).resolves.toMatchObject({ model: 'chain' });
   });
 
-  it('unload_dependents: unloads the steps (nested ones too) that no model staying loaded uses', async () => {
+  it('unload_dependents: unloads the steps (nested ones too) that no model staying loaded uses and no load request named', async () => {
     const io = [{ name: 'INPUT0' }, { name: 'INPUT1' }];
     await writeEnsemble(repo, 'chain', CHAIN);
     await writeEnsemble(repo, 'nested', ensembleConfig('nested', io, [{ name: 'SUM' }], [
@@ -155,6 +155,13 @@ describe('ensemble lifecycle', () => {
     expect(ready()).toEqual(['simple', 'solo']);
     await server.unloadModel('solo', { unloadDependents: true });
     expect(ready()).toEqual([]);
+
+    // A step that a load request named stays, as in Triton (identity here); the others go.
+    await server.loadModel('identity');
+    await server.loadModel('nested');
+    expect(ready()).toEqual(['nested', 'chain', 'simple', 'identity']);
+    await server.unloadModel('nested', { unloadDependents: true });
+    expect(ready()).toEqual(['identity']);
   });
 
   it('poll mode: an ensemble follows its step out of the repository and back', async () => {
