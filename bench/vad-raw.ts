@@ -10,7 +10,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { summarize, type RunStats } from './stats.ts';
-import { CHUNK_MS, CHUNK_SAMPLES } from './vad-streams.ts';
+import { CHUNK_MS, CHUNK_SAMPLES } from '../examples/vad/stream-vad.ts';
 
 const CONTEXT = 64;
 

@@ -11,10 +11,8 @@
  * shared machine the client competes with the server for the same cores).
  */
 import { GrpcClient, Tensor } from '../sdk/client/index.ts';
+import { CHUNK_MS, CHUNK_SAMPLES } from '../examples/vad/stream-vad.ts';
 import { summarize, type RunStats } from './stats.ts';
-
-export const CHUNK_SAMPLES = 512;
-export const CHUNK_MS = 32;
 
 export interface StreamsRun {
   readonly streams: number;

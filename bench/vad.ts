@@ -33,7 +33,8 @@ import { readWav } from '../examples/vad/wav.ts';
 import { freePort, startChild, stopChild } from './child-process.ts';
 import { processCpuMicros } from './process-cpu.ts';
 import { rawBatchRuns, type RawBatchRun } from './vad-raw.ts';
-import { CHUNK_MS, runLiveStreams, type StreamsRun } from './vad-streams.ts';
+import { CHUNK_MS } from '../examples/vad/stream-vad.ts';
+import { runLiveStreams, type StreamsRun } from './vad-streams.ts';
 
 const seconds = Number(process.env.BENCH_VAD_SECONDS ?? 3);
 const maxStreams = Number(process.env.BENCH_VAD_MAX_STREAMS ?? 512);

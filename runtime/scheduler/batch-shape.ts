@@ -8,7 +8,7 @@
  * @example
  * ```ts
  * batchShapeKey(request); // 'INPUT0:INT32:16|INPUT1:INT32:16'
- * sameBatchShape(a, b);    // true exactly when their keys are equal, without building them
+ * sameBatchShape(a, b);    // the same test without building the keys
  * ```
  */
 import type { ExecRequest } from '../backends/backend.ts';
@@ -23,9 +23,11 @@ export function batchShapeKey(request: ExecRequest): string {
 }
 
 /**
- * batchShapeKey(a) === batchShapeKey(b), without the strings: a dynamic
- * batcher compares every queued request with the head of its batch, and
- * requests usually list their inputs in the same order.
+ * Whether `a` and `b` may share a batch, as their batchShapeKey()s say but
+ * without building the strings (and stricter on rank: a [1] and a [1, 1]
+ * input do not match, though their keys do). A dynamic batcher compares
+ * every queued request with the head of its batch, and requests usually
+ * list their inputs in the same order.
  */
 export function sameBatchShape(a: ExecRequest, b: ExecRequest): boolean {
   const count = a.inputs.length;

@@ -11,7 +11,7 @@
  * if (!existsSync(modelPath)) throw modelFileMissing(`model 'silero_vad'`, modelPath);
  * // model 'silero_vad': model file not found: .../1/model.onnx is a symlink to
  * // ../node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx, which does not exist:
- * // the model's npm dependencies are not installed (run npm ci in .../silero_vad, or npm ci at the project root for models/)
+ * // the model's npm dependencies are not installed (run npm ci in .../silero_vad, or npm ci at the project root for its models/ folder)
  * ```
  */
 import { lstatSync, readlinkSync } from 'node:fs';

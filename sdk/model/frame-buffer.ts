@@ -242,6 +242,4 @@ export class FrameReader {
     this.#outOffset = offset;
     return length;
   }
-
-
 }

@@ -6,9 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGrpcFrontend, type GrpcFrontend } from '../../runtime/grpc/grpc-frontend.ts';
 import { createServer, type Server } from '../../runtime/server/create-server.ts';
-import { GrpcClient, NereidError, Tensor, type GrpcStream, type StreamItem } from '../../sdk/client/index.ts';
+import { GrpcClient, Tensor, type GrpcStream, type StreamItem } from '../../sdk/client/index.ts';
 import { BUNDLED_MODELS } from '../e2e/support/e2e-server.ts';
 import { memoryLogger } from '../server/support.ts';
+import { errorOf } from '../support/rejection.ts';
 
 let server: Server;
 let grpc: GrpcFrontend;
@@ -43,15 +44,6 @@ async function drain(stream: GrpcStream): Promise<StreamItem[]> {
   return items;
 }
 
-async function failure(work: () => Promise<unknown>): Promise<NereidError> {
-  try {
-    await work();
-  } catch (error) {
-    expect(error).toBeInstanceOf(NereidError);
-    return error as NereidError;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('GrpcClient.openStream', () => {
   it('carries many requests on one stream; each response has its request id, and the loop ends after end()', async () => {
@@ -130,11 +122,11 @@ describe('GrpcClient.openStream', () => {
   it('refuses to send after end(), and reads in one loop only', async () => {
     const stream = client.openStream();
     stream.end();
-    const error = await failure(async () => stream.send({ model: 'simple', inputs: simpleInputs(0) }));
+    const error = await errorOf((async () => stream.send({ model: 'simple', inputs: simpleInputs(0) }))());
     expect(error.code).toBe('INVALID_ARG');
     expect(error.message).toBe("cannot send a request for model 'simple': the stream was ended with end()");
     expect(await drain(stream)).toEqual([]);
-    const second = await failure(() => drain(stream));
+    const second = await errorOf(drain(stream));
     expect(second.message).toBe('a stream can be read by one loop only');
   });
 
@@ -145,15 +137,17 @@ describe('GrpcClient.openStream', () => {
     const stream = client.openStream({ signal: controller.signal });
     stream.send({ model: 'generate', inputs: [prompt()], parameters: { max_tokens: 120, end_id: -1 } });
     let received = 0;
-    const error = await failure(async () => {
-      for await (const _item of stream) {
-        received++;
-        controller.abort();
-      }
-    });
+    const error = await errorOf(
+      (async () => {
+        for await (const _item of stream) {
+          received++;
+          controller.abort();
+        }
+      })(),
+    );
     expect(error.code).toBe('CANCELLED');
     expect(received).toBeGreaterThanOrEqual(1);
-    const late = await failure(async () => stream.send({ model: 'simple', inputs: simpleInputs(0) }));
+    const late = await errorOf((async () => stream.send({ model: 'simple', inputs: simpleInputs(0) }))());
     expect(late.code).toBe('CANCELLED');
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(decoderSteps() - before).toBeLessThan(96);
@@ -165,7 +159,7 @@ describe('GrpcClient.openStream', () => {
     const stream = client.openStream();
     stream.send({ model: 'generate', inputs: [prompt()], parameters: { max_tokens: 120, end_id: -1 } });
     for await (const _item of stream) break;
-    const late = await failure(async () => stream.send({ model: 'simple', inputs: simpleInputs(0) }));
+    const late = await errorOf((async () => stream.send({ model: 'simple', inputs: simpleInputs(0) }))());
     expect(late.code).toBe('CANCELLED');
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(decoderSteps() - before).toBeLessThan(96);

@@ -11,11 +11,12 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGrpcFrontend, type GrpcFrontend } from '../../runtime/grpc/grpc-frontend.ts';
 import { createServer, type Server } from '../../runtime/server/create-server.ts';
-import { GrpcClient, NereidError, Tensor, type InferRequest, type ModelStatistics } from '../../sdk/client/index.ts';
+import { GrpcClient, Tensor, type InferRequest, type ModelStatistics } from '../../sdk/client/index.ts';
 import { CHUNK_SAMPLES, detectSpeech, speechProbabilities, vadSamples } from '../../examples/vad/stream-vad.ts';
 import { readWav } from '../../examples/vad/wav.ts';
 import { BUNDLED_MODELS, REPO_ROOT } from '../e2e/support/e2e-server.ts';
 import { memoryLogger } from '../server/support.ts';
+import { errorOf } from '../support/rejection.ts';
 import { useTempServer } from '../support/temp-server.ts';
 
 /** Where examples/vad/README.md says the fixture's two sentences are, in seconds. */
@@ -111,32 +112,23 @@ describe('the vad model refuses bad input', () => {
     inputs,
     parameters,
   });
-  async function failure(promise: Promise<unknown>): Promise<NereidError> {
-    const error = await promise.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(NereidError);
-    return error as NereidError;
-  }
-
   it('names the model and the tensor for a wrong chunk length or datatype, or a sample that is not a number', async () => {
-    const short = await failure(client.infer(request([chunk(new Float32Array(400))])));
+    const short = await errorOf(client.infer(request([chunk(new Float32Array(400))])));
     expect(short.code).toBe('INVALID_ARG');
     expect(short.message).toBe("unexpected shape for input 'audio' for model 'vad'. Expected [-1,512], got [1,400]");
-    const pcm = await failure(client.infer(request([new Tensor('audio', 'INT16', [1, CHUNK_SAMPLES], new Int16Array(CHUNK_SAMPLES))])));
+    const pcm = await errorOf(client.infer(request([new Tensor('audio', 'INT16', [1, CHUNK_SAMPLES], new Int16Array(CHUNK_SAMPLES))])));
     expect(pcm.message).toBe("inference input 'audio' data-type is 'INT16', but model 'vad' expects 'FP32'");
     const noisy = new Float32Array(CHUNK_SAMPLES);
     noisy[7] = Number.NaN;
-    const nan = await failure(client.infer(request([chunk(noisy)])));
+    const nan = await errorOf(client.infer(request([chunk(noisy)])));
     expect(nan.code).toBe('INVALID_ARG');
     expect(nan.message).toBe("model 'vad': input 'audio' holds a value that is not a finite number (sample 7: NaN)");
   });
 
   it('asks for a sequence id and a START, as Triton words it', async () => {
-    const missing = await failure(client.infer(request([chunk()], {})));
+    const missing = await errorOf(client.infer(request([chunk()], {})));
     expect(missing.message).toBe("inference request to model 'vad' must specify a non-zero or non-empty correlation ID");
-    const notStarted = await failure(client.infer(request([chunk()], { sequence_id: 'never-started' })));
+    const notStarted = await errorOf(client.infer(request([chunk()], { sequence_id: 'never-started' })));
     expect(notStarted.message).toBe("inference request for sequence never-started to model 'vad' must specify the START flag on the first request of the sequence");
   });
 
