@@ -38,6 +38,7 @@ export { DATATYPES, type DataArray, type DataType } from '../datatypes.ts';
 export { NereidError, type ErrorCode, type ErrorData } from '../errors.ts';
 export { InferenceRequest, RequestFlags, type InferenceRequestInit } from './inference-request.ts';
 export { InferenceResponse, type InferenceResponseInit } from './inference-response.ts';
+export { answerEach } from './answer-each.ts';
 export { isModelReady } from './bls.ts';
 export { log, type ModelLog } from './log.ts';
 export { MetricFamily, type Metric, type MetricFamilyInit, type MetricInit, type MetricKind } from './metrics.ts';

@@ -12,7 +12,6 @@
  * return new InferenceResponse({ outputs: textLineTensors(lines) });
  * ```
  */
-export { answerEach } from './answer-each.ts';
 export { characterTable, ctcGreedyDecode, type RecognisedText } from './ctc-decode.ts';
 export { detectionInput, detectionSize } from './detection-input.ts';
 export { cropTextLine } from './line-crops.ts';

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import {
+  answerEach,
   InferenceRequest,
   InferenceResponse,
   isModelReady,
@@ -98,5 +99,26 @@ describe('outside a served model', () => {
     info.mockRestore();
     debug.mockRestore();
     expect(() => isModelReady('m')).toThrow('nereid/model: isModelReady() works only inside a model served by nereid');
+  });
+});
+
+describe('answerEach', () => {
+  const requests = [1, 2, 3].map((n) => new InferenceRequest({ model: 'm', inputs: [new Tensor('X', 'FP32', [1], Float32Array.of(n))] }));
+
+  it("answers each request on its own: a NereidError fails only its request, named after the model, keeping its code", async () => {
+    const responses = await answerEach(requests, 'reader', async (request) => {
+      const n = (request.requireInput('X').data as Float32Array)[0]!;
+      if (n === 2) throw NereidError.invalidArg(`input 'X' must not be 2`);
+      return new InferenceResponse({ outputs: [new Tensor('Y', 'FP32', [1], Float32Array.of(n * 10))] });
+    });
+    expect(responses.map((r) => (r.error ? `${r.error.code}: ${r.error.message}` : (r.outputs[0]!.data as Float32Array)[0]))).toEqual([
+      10,
+      "INVALID_ARG: model 'reader': input 'X' must not be 2",
+      30,
+    ]);
+  });
+
+  it('rethrows anything else, failing the batch with its stack (a bug, not a bad request)', async () => {
+    await expect(answerEach(requests, 'reader', () => { throw new TypeError('oops'); })).rejects.toThrow(TypeError);
   });
 });

@@ -7,9 +7,8 @@
  * `pixels` (UINT8 [h, w, 3]); a request that is wrong gets an INVALID_ARG
  * response naming the model and the input, and the others in the batch go on.
  */
-import { InferenceRequest, InferenceResponse, NereidError, Tensor, type InitializeArgs, type Model } from 'nereid/model';
+import { answerEach, InferenceRequest, InferenceResponse, NereidError, Tensor, type InitializeArgs, type Model } from 'nereid/model';
 import {
-  answerEach,
   characterTable,
   ocrImage,
   ocrSettingsFromParameters,

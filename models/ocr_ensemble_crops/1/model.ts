@@ -2,8 +2,8 @@
  * ocr_ensemble_crops: probability map + decoded image -> one recognition
  * batch of upright text lines, and their boxes (nereid/sdk/ocr does the work).
  */
-import { InferenceResponse, NereidError, type InferenceRequest, type InitializeArgs, type Tensor } from 'nereid/model';
-import { answerEach, boxesFromDetection, cropTextLine, ocrSettingsFromParameters, quadsToTensor, recognitionBatch, type OcrSettings } from 'nereid/sdk/ocr/index.ts';
+import { answerEach, InferenceResponse, NereidError, type InferenceRequest, type InitializeArgs, type Tensor } from 'nereid/model';
+import { boxesFromDetection, cropTextLine, ocrSettingsFromParameters, quadsToTensor, recognitionBatch, type OcrSettings } from 'nereid/sdk/ocr/index.ts';
 import { imageFromTensor, rgbImage } from 'nereid/sdk/vision/index.ts';
 
 let settings: OcrSettings;

