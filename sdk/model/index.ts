@@ -39,6 +39,7 @@ export { NereidError, type ErrorCode, type ErrorData } from '../errors.ts';
 export { InferenceRequest, RequestFlags, type InferenceRequestInit } from './inference-request.ts';
 export { InferenceResponse, type InferenceResponseInit } from './inference-response.ts';
 export { answerEach } from './answer-each.ts';
+export { ConfigParameters, type NumberRange } from './config-parameters.ts';
 export { isModelReady } from './bls.ts';
 export { log, type ModelLog } from './log.ts';
 export { MetricFamily, type Metric, type MetricFamilyInit, type MetricInit, type MetricKind } from './metrics.ts';

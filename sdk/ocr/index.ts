@@ -17,7 +17,7 @@ export { detectionInput, detectionSize } from './detection-input.ts';
 export { cropTextLine } from './line-crops.ts';
 export { batchesByAspectRatio, classifierBatch, recognitionBatch } from './line-batches.ts';
 export { boxesFromDetection, ocrImage, type OcrModels, type RunModel } from './ocr-pipeline.ts';
-export { type ConfigParameters, DEFAULT_OCR_SETTINGS, ocrSettings, ocrSettingsFromParameters, type OcrSettings } from './ocr-settings.ts';
+export { DEFAULT_OCR_SETTINGS, ocrSettings, ocrSettingsFromConfig, type OcrSettings } from './ocr-settings.ts';
 export { turnUpsideDown } from './orientation.ts';
 export { DETECTION_NORMALISATION, LINE_NORMALISATION, PPOCR_TENSORS } from './ppocr-tensors.ts';
 export { findTextBoxes, meanInside, orderCorners, readingOrder, textRegions, type Size, type TextBox } from './text-boxes.ts';

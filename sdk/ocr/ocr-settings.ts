@@ -10,7 +10,8 @@
  * const settings = ocrSettings({ classifyOrientation: true }); // the defaults, orientation on
  * ```
  */
-import { NereidError } from '../errors.ts';
+import type { ModelConfig } from '../model-config.ts';
+import { ConfigParameters } from '../model/config-parameters.ts';
 
 export interface OcrSettings {
   /** Detection input: the longer side is shrunk to this when larger (never enlarged); both sides become multiples of 32. */
@@ -67,9 +68,6 @@ export function ocrSettings(overrides: Partial<OcrSettings> = {}): OcrSettings {
   return Object.freeze({ ...DEFAULT_OCR_SETTINGS, ...overrides });
 }
 
-/** Config parameters as Triton's JSON has them (`{ key: { string_value } }`). */
-export type ConfigParameters = Readonly<Record<string, { readonly string_value?: string } | undefined>> | undefined;
-
 /**
  * The settings a model's config `parameters` choose, over the defaults:
  * `detection_max_side`, `binarize_threshold`, `box_threshold`,
@@ -77,34 +75,16 @@ export type ConfigParameters = Readonly<Record<string, { readonly string_value?:
  * `classify_orientation` ("true"/"false"). A bad value is INVALID_ARG naming
  * the model and the parameter, so it fails the load, not every request.
  */
-export function ocrSettingsFromParameters(parameters: ConfigParameters, modelName: string): OcrSettings {
-  const text = (key: string) => parameters?.[key]?.string_value?.trim() || undefined;
-  const fail = (key: string, wanted: string, got: string): never => {
-    throw NereidError.invalidArg(`model '${modelName}': parameter '${key}' must be ${wanted}, got '${got}'`);
-  };
-  const number = (key: string, fallback: number, min: number, max: number, integer = false): number => {
-    const value = text(key);
-    if (value === undefined) return fallback;
-    const parsed = Number(value);
-    if (!Number.isFinite(parsed) || parsed < min || parsed > max || (integer && !Number.isInteger(parsed))) {
-      fail(key, `${integer ? 'an integer' : 'a number'} from ${min} to ${max}`, value);
-    }
-    return parsed;
-  };
-  const flag = (key: string, fallback: boolean): boolean => {
-    const value = text(key);
-    if (value === undefined) return fallback;
-    if (value !== 'true' && value !== 'false') fail(key, '"true" or "false"', value);
-    return value === 'true';
-  };
+export function ocrSettingsFromConfig(config: Pick<ModelConfig, 'name' | 'parameters'>): OcrSettings {
+  const parameters = new ConfigParameters(config);
   const d = DEFAULT_OCR_SETTINGS;
   return ocrSettings({
-    detectionMaxSide: number('detection_max_side', d.detectionMaxSide, 32, 4096, true),
-    binarizeThreshold: number('binarize_threshold', d.binarizeThreshold, 0, 1),
-    boxThreshold: number('box_threshold', d.boxThreshold, 0, 1),
-    unclipRatio: number('unclip_ratio', d.unclipRatio, 0, 10),
-    recognitionBatchSize: number('recognition_batch_size', d.recognitionBatchSize, 1, 256, true),
-    dropScore: number('drop_score', d.dropScore, 0, 1),
-    classifyOrientation: flag('classify_orientation', d.classifyOrientation),
+    detectionMaxSide: parameters.integer('detection_max_side', d.detectionMaxSide, { min: 32, max: 4096 }),
+    binarizeThreshold: parameters.number('binarize_threshold', d.binarizeThreshold, { min: 0, max: 1 }),
+    boxThreshold: parameters.number('box_threshold', d.boxThreshold, { min: 0, max: 1 }),
+    unclipRatio: parameters.number('unclip_ratio', d.unclipRatio, { min: 0, max: 10 }),
+    recognitionBatchSize: parameters.integer('recognition_batch_size', d.recognitionBatchSize, { min: 1, max: 256 }),
+    dropScore: parameters.number('drop_score', d.dropScore, { min: 0, max: 1 }),
+    classifyOrientation: parameters.flag('classify_orientation', d.classifyOrientation),
   });
 }

@@ -13,7 +13,7 @@ import {
   detectionInput,
   detectionSize,
   findTextBoxes,
-  ocrSettingsFromParameters,
+  ocrSettingsFromConfig,
   orderCorners,
   readingOrder,
   recognitionBatch,
@@ -130,9 +130,9 @@ describe('output tensors', () => {
 
 describe('settings from config parameters', () => {
   it('reads the parameters over the defaults, and names the model and parameter of a bad value', () => {
-    const settings = ocrSettingsFromParameters({ drop_score: { string_value: '0.3' }, classify_orientation: { string_value: 'true' } }, 'ocr');
+    const settings = ocrSettingsFromConfig({ name: 'ocr', parameters: { drop_score: { string_value: '0.3' }, classify_orientation: { string_value: 'true' } } });
     expect([settings.dropScore, settings.classifyOrientation, settings.boxThreshold]).toEqual([0.3, true, DEFAULT_OCR_SETTINGS.boxThreshold]);
-    const bad = () => ocrSettingsFromParameters({ detection_max_side: { string_value: '12.5' } }, 'ocr');
+    const bad = () => ocrSettingsFromConfig({ name: 'ocr', parameters: { detection_max_side: { string_value: '12.5' } } });
     expect(bad).toThrow(NereidError);
     expect(bad).toThrow("model 'ocr': parameter 'detection_max_side' must be an integer from 32 to 4096, got '12.5'");
   });

@@ -6,6 +6,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import {
   answerEach,
+  ConfigParameters,
   InferenceRequest,
   InferenceResponse,
   isModelReady,
@@ -120,5 +121,45 @@ describe('answerEach', () => {
 
   it('rethrows anything else, failing the batch with its stack (a bug, not a bad request)', async () => {
     await expect(answerEach(requests, 'reader', () => { throw new TypeError('oops'); })).rejects.toThrow(TypeError);
+  });
+});
+
+describe('ConfigParameters', () => {
+  const config = {
+    name: 'reader',
+    parameters: {
+      k: { string_value: ' 5 ' },
+      ratio: { string_value: '0.25' },
+      on: { string_value: 'true' },
+      mode: { string_value: 'fast' },
+      blank: { string_value: '  ' },
+      bad: { string_value: '2.5' },
+    },
+  };
+  const parameters = new ConfigParameters(config);
+
+  it('reads typed values, with the fallback for an absent or blank parameter', () => {
+    expect(parameters.integer('k', 1, { min: 1, max: 10 })).toBe(5);
+    expect(parameters.number('ratio', 1, { min: 0, max: 1 })).toBe(0.25);
+    expect(parameters.flag('on', false)).toBe(true);
+    expect(parameters.choice('mode', 'slow', ['slow', 'fast'])).toBe('fast');
+    expect(parameters.text('blank', 'default')).toBe('default');
+    expect(parameters.integer('absent', 7, { min: 0, max: 9 })).toBe(7);
+    expect(new ConfigParameters({ name: 'bare' }).flag('on', false)).toBe(false);
+  });
+
+  it('refuses a bad value with INVALID_ARG naming the model, the parameter and what it must be', () => {
+    const refusal = (read: () => unknown) => {
+      try {
+        read();
+      } catch (error) {
+        return `${(error as NereidError).code}: ${(error as NereidError).message}`;
+      }
+      return 'accepted';
+    };
+    expect(refusal(() => parameters.integer('bad', 1, { min: 1, max: 10 }))).toBe("INVALID_ARG: model 'reader': parameter 'bad' must be an integer from 1 to 10, got '2.5'");
+    expect(refusal(() => parameters.number('k', 0, { min: 0, max: 1 }))).toBe("INVALID_ARG: model 'reader': parameter 'k' must be a number from 0 to 1, got '5'");
+    expect(refusal(() => parameters.flag('mode', false))).toBe(`INVALID_ARG: model 'reader': parameter 'mode' must be "true" or "false", got 'fast'`);
+    expect(refusal(() => parameters.choice('mode', 'a', ['a', 'b']))).toBe("INVALID_ARG: model 'reader': parameter 'mode' must be 'a' or 'b', got 'fast'");
   });
 });

@@ -13,7 +13,7 @@
  * options.decoderModel; // 'generate_decoder'
  * ```
  */
-import { NereidError, type ModelConfig } from 'nereid/model';
+import { ConfigParameters, type ModelConfig } from 'nereid/model';
 
 export interface GenerateOptions {
   /** The ONNX decoder called once per token: input_ids INT64 [1, n] -> logits FP32 [1, vocab]. */
@@ -28,29 +28,16 @@ export interface GenerateOptions {
   readonly defaultMaxTokens: number;
 }
 
-function parameter(config: ModelConfig, key: string, fallback: string): string {
-  const value = config.parameters?.[key]?.string_value;
-  return value === undefined || value.trim() === '' ? fallback : value.trim();
-}
-
-function integer(config: ModelConfig, key: string, fallback: number, min: number, max: number): number {
-  const text = parameter(config, key, String(fallback));
-  const value = Number(text);
-  if (!/^-?\d+$/.test(text) || value < min || value > max) {
-    throw NereidError.invalidArg(`model '${config.name}': parameter '${key}' must be an integer from ${min} to ${max}, got '${text}'`);
-  }
-  return value;
-}
-
 /** The options in `config`, with the bundled decoder's values as defaults. */
 export function readModelOptions(config: ModelConfig): GenerateOptions {
-  const vocabSize = integer(config, 'vocab_size', 64, 1, 1 << 24);
-  const contextLength = integer(config, 'context_length', 128, 2, 1 << 20);
+  const parameters = new ConfigParameters(config);
+  const vocabSize = parameters.integer('vocab_size', 64, { min: 1, max: 1 << 24 });
+  const contextLength = parameters.integer('context_length', 128, { min: 2, max: 1 << 20 });
   return Object.freeze({
-    decoderModel: parameter(config, 'decoder_model', 'generate_decoder'),
+    decoderModel: parameters.text('decoder_model', 'generate_decoder'),
     vocabSize,
     contextLength,
-    endId: integer(config, 'end_id', 0, -1, vocabSize - 1),
-    defaultMaxTokens: integer(config, 'default_max_tokens', 32, 1, contextLength),
+    endId: parameters.integer('end_id', 0, { min: -1, max: vocabSize - 1 }),
+    defaultMaxTokens: parameters.integer('default_max_tokens', 32, { min: 1, max: contextLength }),
   });
 }

@@ -11,7 +11,7 @@ import { answerEach, InferenceRequest, InferenceResponse, NereidError, Tensor, t
 import {
   characterTable,
   ocrImage,
-  ocrSettingsFromParameters,
+  ocrSettingsFromConfig,
   PPOCR_TENSORS,
   textLineTensors,
   type OcrModels,
@@ -51,7 +51,7 @@ export default class Ocr implements Model {
 
   initialize(args: InitializeArgs): void {
     this.#name = args.modelName;
-    this.#settings = ocrSettingsFromParameters(args.modelConfig.parameters, args.modelName);
+    this.#settings = ocrSettingsFromConfig({ name: args.modelName, parameters: args.modelConfig.parameters });
   }
 
   execute(requests: InferenceRequest[]): Promise<InferenceResponse[]> {

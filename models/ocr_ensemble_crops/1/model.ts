@@ -3,7 +3,7 @@
  * batch of upright text lines, and their boxes (nereid/sdk/ocr does the work).
  */
 import { answerEach, InferenceResponse, NereidError, type InferenceRequest, type InitializeArgs, type Tensor } from 'nereid/model';
-import { boxesFromDetection, cropTextLine, ocrSettingsFromParameters, quadsToTensor, recognitionBatch, type OcrSettings } from 'nereid/sdk/ocr/index.ts';
+import { boxesFromDetection, cropTextLine, ocrSettingsFromConfig, quadsToTensor, recognitionBatch, type OcrSettings } from 'nereid/sdk/ocr/index.ts';
 import { imageFromTensor, rgbImage } from 'nereid/sdk/vision/index.ts';
 
 let settings: OcrSettings;
@@ -14,7 +14,7 @@ const PLACEHOLDER_LINE = rgbImage(1, 1, Uint8Array.of(255, 255, 255));
 
 export function initialize(args: InitializeArgs): void {
   modelName = args.modelName;
-  settings = ocrSettingsFromParameters(args.modelConfig.parameters, args.modelName);
+  settings = ocrSettingsFromConfig({ name: args.modelName, parameters: args.modelConfig.parameters });
 }
 
 export function execute(requests: InferenceRequest[]): Promise<InferenceResponse[]> {

