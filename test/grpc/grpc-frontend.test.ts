@@ -301,18 +301,32 @@ describe('ModelStreamInfer', () => {
     await ended;
   });
 
-  it('with the header triton_grpc_error: true, the first error ends the stream with its gRPC status', async () => {
+  it('with the header triton_grpc_error: true, the first error ends the stream with its gRPC status and cancels the rest', async () => {
+    const decoderSteps = () => Number(h.server.modelStatistics('generate_decoder').model_stats[0]!.inference_count);
     const metadata = new Metadata();
     metadata.set('triton_grpc_error', 'true');
     const stream = h.clients.inference.ModelStreamInfer(metadata);
-    const first = collect(stream, 1);
+    const first = collect(stream, 2);
     stream.write(simpleRequest(1, { id: 'a' }));
-    expectSimple((await first)[0]!.infer_response as InferResponse, 1);
+    // A long generation, still running when the error comes.
+    const stepsBefore = decoderSteps();
+    stream.write({
+      model_name: 'generate',
+      id: 'long',
+      parameters: { max_tokens: { int64_param: '120' }, end_id: { int64_param: '-1' } },
+      inputs: [{ name: 'input_ids', datatype: 'INT64', shape: [3] }],
+      raw_input_contents: [Buffer.from(BigInt64Array.of(3n, 15n, 27n).buffer)],
+    });
+    const answered = await first;
+    expectSimple(answered.find((m) => (m.infer_response as InferResponse).id === 'a')!.infer_response as InferResponse, 1);
     const ended = new Promise<ServiceError>((resolve) => stream.on('error', resolve));
     stream.write({ ...simpleRequest(2, { id: 'b' }), model_name: 'no_such_model' });
     const error = await ended;
     expect(error.code).toBe(status.NOT_FOUND); // as ModelInfer answers it
     expect(error.details).toMatch(/no_such_model/);
+    // The generation stopped with the stream: far fewer decoder steps than the 120 tokens asked for.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(decoderSteps() - stepsBefore).toBeLessThan(96);
   });
 
   it('keeps the order of a sequence sent on one stream', async () => {
