@@ -161,13 +161,13 @@ export class EnsembleStream {
    * own step, or on one upstream, would hold the very slot it waits for.
    */
   async #capacity(step: CompiledStep): Promise<void> {
-    if (this.#maxInflight === 0) return;
     const blocked = (): boolean =>
       !this.#ended && [...step.outputs.values()].some((tensor) => this.#plan.consumers.get(tensor)?.some((next) => (this.#queued.get(next)?.length ?? 0) > 0));
     while (blocked()) await new Promise<void>((resolve) => this.#waitingReaders.push(resolve));
   }
 
   #wakeReaders(): void {
+    if (this.#waitingReaders.length === 0) return;
     const readers = this.#waitingReaders;
     this.#waitingReaders = [];
     for (const wake of readers) wake();
@@ -190,7 +190,7 @@ export class EnsembleStream {
           this.#deliver(inPlace ? branch : new Branch(this.#plan, this.#requested.size), step, item.response);
         }
         // Back-pressure: read no further response while the steps it would start are at their cap.
-        if (!item.final) await this.#capacity(step);
+        if (!item.final && this.#maxInflight > 0) await this.#capacity(step);
       }
     } catch (error) {
       this.#fail(branch, step, error);
