@@ -6,9 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGrpcFrontend, type GrpcFrontend } from '../../runtime/grpc/grpc-frontend.ts';
 import { createServer, type Server } from '../../runtime/server/create-server.ts';
-import { GrpcClient, Tensor, type GrpcStream, type StreamItem } from '../../sdk/client/index.ts';
+import { GrpcClient, Tensor } from '../../sdk/client/index.ts';
 import { BUNDLED_MODELS } from '../e2e/support/e2e-server.ts';
 import { memoryLogger } from '../server/support.ts';
+import { collect } from '../support/collect.ts';
 import { errorOf } from '../support/rejection.ts';
 
 let server: Server;
@@ -38,19 +39,12 @@ const simpleInputs = (base: number) => [
 ];
 const prompt = () => new Tensor('input_ids', 'INT64', [3], BigInt64Array.of(3n, 15n, 27n));
 
-async function drain(stream: GrpcStream): Promise<StreamItem[]> {
-  const items: StreamItem[] = [];
-  for await (const item of stream) items.push(item);
-  return items;
-}
-
-
 describe('GrpcClient.openStream', () => {
   it('carries many requests on one stream; each response has its request id, and the loop ends after end()', async () => {
     const stream = client.openStream();
     for (let i = 0; i < 20; i++) stream.send({ model: 'simple', id: `r${i}`, inputs: simpleInputs(i * 100) });
     stream.end();
-    const items = await drain(stream);
+    const items = await collect(stream);
     expect(items).toHaveLength(20);
     const sums = new Map<string, number>();
     for (const item of items) {
@@ -75,7 +69,7 @@ describe('GrpcClient.openStream', () => {
       }),
     );
     stream.end();
-    const answers = (await drain(stream)).map((item) => (item.ok ? [item.response.id, (item.response.outputs[0]!.data as Int32Array)[0]] : item.error.message));
+    const answers = (await collect(stream)).map((item) => (item.ok ? [item.response.id, (item.response.outputs[0]!.data as Int32Array)[0]] : item.error.message));
     expect(answers).toEqual([
       ['0', 5],
       ['1', 6],
@@ -91,7 +85,7 @@ describe('GrpcClient.openStream', () => {
     stream.send({ model: 'no_such_model', id: 'lost', inputs: simpleInputs(0) });
     stream.send({ model: 'simple', id: 'after', inputs: simpleInputs(7) });
     stream.end();
-    const items = await drain(stream);
+    const items = await collect(stream);
     const failed = items.filter((item) => !item.ok);
     expect(failed.map((item) => [item.model, item.id, item.error.code])).toEqual([
       ['simple', 'broken', 'UNKNOWN'],
@@ -107,7 +101,7 @@ describe('GrpcClient.openStream', () => {
     stream.send({ model: 'generate', id: 'marked', inputs: [prompt()], parameters: { max_tokens: 3, end_id: -1 } }, { emptyFinalResponse: true });
     stream.end();
     const byId = new Map<string, { outputs: number; final: boolean }[]>();
-    for (const item of await drain(stream)) {
+    for (const item of await collect(stream)) {
       if (!item.ok) throw item.error;
       const id = item.response.id!;
       byId.set(id, [...(byId.get(id) ?? []), { outputs: item.response.outputs.length, final: item.final }]);
@@ -125,8 +119,8 @@ describe('GrpcClient.openStream', () => {
     const error = await errorOf((async () => stream.send({ model: 'simple', inputs: simpleInputs(0) }))());
     expect(error.code).toBe('INVALID_ARG');
     expect(error.message).toBe("cannot send a request for model 'simple': the stream was ended with end()");
-    expect(await drain(stream)).toEqual([]);
-    const second = await errorOf(drain(stream));
+    expect(await collect(stream)).toEqual([]);
+    const second = await errorOf(collect(stream));
     expect(second.message).toBe('a stream can be read by one loop only');
   });
 

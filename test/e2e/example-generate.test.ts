@@ -11,6 +11,7 @@ import { GrpcClient, HttpClient } from '../../sdk/client/index.ts';
 import { streamTokens } from '../../examples/generate/stream-tokens.ts';
 import { referenceGreedy } from '../generate/support/generate-repository.ts';
 import { memoryLogger } from '../server/support.ts';
+import { collect } from '../support/collect.ts';
 import { BUNDLED_MODELS, REPO_ROOT, startE2e, type E2eServer } from './support/e2e-server.ts';
 
 const PROMPT = [3, 15, 27];
@@ -29,12 +30,6 @@ afterAll(async () => {
   await grpc?.close();
   await e2e?.close();
 });
-
-async function collect(tokens: AsyncIterable<number>): Promise<number[]> {
-  const all: number[] = [];
-  for await (const token of tokens) all.push(token);
-  return all;
-}
 
 describe('examples/generate', () => {
   it('streams the greedy tokens over gRPC and over HTTP (SSE)', async () => {

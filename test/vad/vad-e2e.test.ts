@@ -16,6 +16,7 @@ import { CHUNK_SAMPLES, detectSpeech, speechProbabilities, vadSamples } from '..
 import { readWav } from '../../examples/vad/wav.ts';
 import { BUNDLED_MODELS, REPO_ROOT } from '../e2e/support/e2e-server.ts';
 import { memoryLogger } from '../server/support.ts';
+import { collect } from '../support/collect.ts';
 import { errorOf } from '../support/rejection.ts';
 import { useTempServer } from '../support/temp-server.ts';
 
@@ -46,12 +47,6 @@ afterAll(async () => {
   await grpc?.close();
   await server?.close();
 });
-
-async function collect(probabilities: AsyncIterable<number>): Promise<number[]> {
-  const all: number[] = [];
-  for await (const p of probabilities) all.push(p);
-  return all;
-}
 
 function vadStats(): ModelStatistics {
   return server.modelStatistics('vad').model_stats[0]!;

@@ -51,7 +51,7 @@ export default class Ocr implements Model {
 
   initialize(args: InitializeArgs): void {
     this.#name = args.modelName;
-    this.#settings = ocrSettingsFromConfig({ name: args.modelName, parameters: args.modelConfig.parameters });
+    this.#settings = ocrSettingsFromConfig(args.modelConfig);
   }
 
   execute(requests: InferenceRequest[]): Promise<InferenceResponse[]> {

@@ -14,7 +14,7 @@ const PLACEHOLDER_LINE = rgbImage(1, 1, Uint8Array.of(255, 255, 255));
 
 export function initialize(args: InitializeArgs): void {
   modelName = args.modelName;
-  settings = ocrSettingsFromConfig({ name: args.modelName, parameters: args.modelConfig.parameters });
+  settings = ocrSettingsFromConfig(args.modelConfig);
 }
 
 export function execute(requests: InferenceRequest[]): Promise<InferenceResponse[]> {

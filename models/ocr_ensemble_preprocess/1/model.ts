@@ -12,7 +12,7 @@ let modelName = 'ocr_ensemble_preprocess';
 
 export function initialize(args: InitializeArgs): void {
   modelName = args.modelName;
-  settings = ocrSettingsFromConfig({ name: args.modelName, parameters: args.modelConfig.parameters });
+  settings = ocrSettingsFromConfig(args.modelConfig);
 }
 
 export function execute(requests: InferenceRequest[]): Promise<InferenceResponse[]> {
