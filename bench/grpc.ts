@@ -11,7 +11,12 @@
  *           own is about 0.9x).
  *   cpu     client (this process) and server (the child) CPU time per
  *           request of each arm on `simple` at c=16: on 2 shared cores a
- *           heavier client takes CPU from the server.
+ *           heavier client takes CPU from the server. Figure: the server's
+ *           capacity ratio (HTTP CPU / gRPC CPU per request), the
+ *           throughput ratio once the clients run on cores of their own.
+ *   floor   the same light clients against an empty fastify route and an
+ *           empty grpc-js ModelInfer (empty-fastify.ts, empty-grpc.ts):
+ *           the frameworks' own gRPC-to-HTTP ratio, and nereid's against it.
  *   stream  the decoupled `generate`: time to first token and per-token
  *           interval over ModelStreamInfer and over SSE (grpc-stream.ts);
  *           skipped while models/generate is not decoupled.
@@ -121,25 +126,11 @@ async function benchUnary(report: Report, grpc: GrpcBenchClient, httpPort: numbe
         const h = report.row(section, httpArm.name, concurrency, stats.get(httpArm.name)!);
         const g = report.row(section, grpcArm.name, concurrency, stats.get(grpcArm.name)!);
         const r = report.row(section, rawArm.name, concurrency, stats.get(rawArm.name)!);
-        const rawRatio = r.throughput / h.throughput;
-        report.figure({
-          section,
-          name: `${model} gRPC (light client) / HTTP throughput, c=${concurrency}`,
-          value: rawRatio,
-          unit: 'x',
-          note: `target >= ${TARGET_RATIO}x: ${rawRatio >= TARGET_RATIO ? 'MET' : 'MISSED'}`,
-        });
+        report.figure({ section, name: `${model} gRPC (light client) / HTTP throughput, c=${concurrency}`, value: r.throughput / h.throughput, unit: 'x', target: TARGET_RATIO, atLeast: true });
         if (rawDifference !== undefined) {
           report.figure({ section, name: `${model} gRPC (light client) - HTTP latency, c=1 (median pair diff)`, value: rawDifference, unit: 'µs' });
         }
-        const ratio = g.throughput / h.throughput;
-        report.figure({
-          section,
-          name: `${model} gRPC / HTTP throughput, c=${concurrency}`,
-          value: ratio,
-          unit: 'x',
-          note: `target >= ${TARGET_RATIO}x: ${ratio >= TARGET_RATIO ? 'MET' : 'MISSED'}; Triton ~0.9x`,
-        });
+        report.figure({ section, name: `${model} gRPC / HTTP throughput, c=${concurrency}`, value: g.throughput / h.throughput, unit: 'x', target: TARGET_RATIO, atLeast: true, note: 'grpc-js client; Triton ~0.9x' });
         if (pairDifference !== undefined) {
           report.figure({ section, name: `${model} gRPC - HTTP latency, c=1 (median pair diff)`, value: pairDifference, unit: 'µs' });
         }
@@ -151,49 +142,119 @@ async function benchUnary(report: Report, grpc: GrpcBenchClient, httpPort: numbe
   }
 }
 
+interface CpuArm {
+  readonly name: string;
+  readonly call: () => Promise<unknown>;
+  /** The server process that answers this arm's calls. */
+  readonly serverPid: number;
+}
+
+/** Client (this process) and server CPU time per call of each arm: `calls` calls at c=16, the arms alternating over two rounds. */
+async function cpuPerCall(arms: readonly CpuArm[], calls: number): Promise<Map<string, { client: number; server: number }>> {
+  const totals = new Map(arms.map((arm) => [arm.name, { client: 0, server: 0 }]));
+  for (const round of [0, 1]) {
+    for (const arm of round === 0 ? arms : [...arms].reverse()) {
+      let left = calls;
+      const worker = async (): Promise<void> => {
+        while (left-- > 0) await arm.call();
+      };
+      const client0 = process.cpuUsage();
+      const server0 = processCpuMicros(arm.serverPid)!;
+      await Promise.all(Array.from({ length: 16 }, worker));
+      const client = process.cpuUsage(client0);
+      const total = totals.get(arm.name)!;
+      total.client += (client.user + client.system) / (2 * calls);
+      total.server += (processCpuMicros(arm.serverPid)! - server0) / (2 * calls);
+    }
+  }
+  return totals;
+}
+
 /**
  * Where the CPU goes: client (this process) and server (the child) CPU time
- * per request of each arm at concurrency 16, each arm run alone for a fixed
- * number of calls, the arms alternating twice. On 2 shared cores the client's
- * cost competes with the server's, so a heavier client lowers the throughput.
+ * per request of each arm on `simple` at concurrency 16. On 2 shared cores
+ * the client's cost competes with the server's, so a heavier client lowers
+ * the throughput; the server's CPU per request is what bounds its own
+ * throughput when the clients run elsewhere.
  */
-async function benchCpu(report: Report, grpc: GrpcBenchClient, httpPort: number, serverPid: number, calls: number): Promise<void> {
+async function benchCpu(report: Report, grpc: GrpcBenchClient, httpPort: number, grpcPort: number, serverPid: number, calls: number): Promise<number | undefined> {
   const section = 'cpu';
-  if (processCpuMicros(serverPid) === undefined) return report.skip(section, 'no /proc: CPU time per request not measured');
+  if (processCpuMicros(serverPid) === undefined) {
+    report.skip(section, 'no /proc: CPU time per request not measured');
+    return undefined;
+  }
   report.print(`\n[${section}] CPU time per request, simple, c=16, ${calls} calls per arm per round, 2 rounds\n`);
   const model = 'simple';
   const message = grpcRequest(model);
   const { body, headers } = httpBody(model);
   const http = new KeepAliveClient(httpPort, 16);
-  const arms: Record<string, () => Promise<unknown>> = {
-    'http-bin': () => http.send('POST', `/v2/models/${model}/infer`, body, headers),
-    grpc: () => grpc.infer(message),
-  };
-  const totals = new Map(Object.keys(arms).map((name) => [name, { client: 0, server: 0, calls: 0 }]));
+  const raw = new RawGrpcClient(grpcPort);
+  const frame = RawGrpcClient.frame(message);
   try {
-    for (const round of [0, 1]) {
-      const names = round === 0 ? Object.keys(arms) : Object.keys(arms).reverse();
-      for (const name of names) {
-        let left = calls;
-        const worker = async (): Promise<void> => {
-          while (left-- > 0) await arms[name]!();
-        };
-        const client0 = process.cpuUsage();
-        const server0 = processCpuMicros(serverPid)!;
-        await Promise.all(Array.from({ length: 16 }, worker));
-        const client = process.cpuUsage(client0);
-        const total = totals.get(name)!;
-        total.client += client.user + client.system;
-        total.server += processCpuMicros(serverPid)! - server0;
-        total.calls += calls;
-      }
+    const perCall = await cpuPerCall(
+      [
+        { name: 'http-bin', call: () => http.send('POST', `/v2/models/${model}/infer`, body, headers), serverPid },
+        { name: 'grpc', call: () => grpc.infer(message), serverPid },
+        { name: 'grpc-raw', call: () => raw.infer(frame), serverPid },
+      ],
+      calls,
+    );
+    for (const [name, cpu] of perCall) {
+      report.figure({ section, name: `${model} ${name}: client CPU per request`, value: cpu.client, unit: 'µs' });
+      report.figure({ section, name: `${model} ${name}: server CPU per request`, value: cpu.server, unit: 'µs', note: '/proc, 10 ms ticks' });
     }
+    const capacity = perCall.get('http-bin')!.server / perCall.get('grpc-raw')!.server;
+    report.figure({
+      section,
+      name: `${model} server capacity, gRPC / HTTP`,
+      value: capacity,
+      unit: 'x',
+      target: TARGET_RATIO,
+      atLeast: true,
+      note: 'HTTP server CPU per request / gRPC server CPU per request: the throughput ratio with the clients on other cores',
+    });
+    return capacity;
   } finally {
     http.close();
+    raw.close();
   }
-  for (const [name, total] of totals) {
-    report.figure({ section, name: `${model} ${name}: client CPU per request`, value: total.client / total.calls, unit: 'µs' });
-    report.figure({ section, name: `${model} ${name}: server CPU per request`, value: total.server / total.calls, unit: 'µs', note: '/proc, 10 ms ticks' });
+}
+
+/**
+ * The frameworks alone: an empty fastify POST route (empty-fastify.ts) and
+ * an empty grpc-js ModelInfer (empty-grpc.ts), each in its own process,
+ * called with the same light clients and bodies as the unary section, at
+ * c=16. What nereid's ratios can be held against: the part of the gap
+ * between the protocols that comes before any inference.
+ */
+async function benchFloor(report: Report, calls: number): Promise<{ throughput: number; capacity?: number }> {
+  const section = 'floor';
+  report.print(`\n[${section}] empty fastify POST route vs empty grpc-js ModelInfer (decodes the request, answers a fixed response), each in its own process, c=16\n`);
+  const [fastifyPort, grpcPort] = [await freePort(), await freePort()];
+  const fastify = await startChild(`${root}bench/empty-fastify.ts`, [String(fastifyPort)], /ready/);
+  const grpcServer = await startChild(`${root}bench/empty-grpc.ts`, [String(grpcPort)], /ready/);
+  const http = new KeepAliveClient(fastifyPort, 16);
+  const raw = new RawGrpcClient(grpcPort);
+  try {
+    const { body, headers } = httpBody('simple');
+    const frame = RawGrpcClient.frame(grpcRequest('simple'));
+    const httpArm: CpuArm = { name: 'empty fastify', call: () => http.send('POST', '/', body, headers), serverPid: fastify.pid! };
+    const grpcArm: CpuArm = { name: 'empty grpc-js', call: () => raw.infer(frame), serverPid: grpcServer.pid! };
+    const stats = await pairedLoops([httpArm, grpcArm], { concurrency: 16, durationMs });
+    const h = report.row(section, httpArm.name, 16, stats.get(httpArm.name)!);
+    const g = report.row(section, grpcArm.name, 16, stats.get(grpcArm.name)!);
+    const throughput = g.throughput / h.throughput;
+    report.figure({ section, name: 'empty grpc-js / empty fastify throughput, c=16', value: throughput, unit: 'x' });
+    if (processCpuMicros(fastify.pid!) === undefined) return { throughput };
+    const perCall = await cpuPerCall([httpArm, grpcArm], calls);
+    for (const [name, cpu] of perCall) report.figure({ section, name: `${name}: server CPU per request`, value: cpu.server, unit: 'µs' });
+    const capacity = perCall.get(httpArm.name)!.server / perCall.get(grpcArm.name)!.server;
+    report.figure({ section, name: 'server capacity, empty grpc-js / empty fastify', value: capacity, unit: 'x' });
+    return { throughput, capacity };
+  } finally {
+    http.close();
+    raw.close();
+    await Promise.all([stopChild(fastify), stopChild(grpcServer)]);
   }
 }
 
@@ -220,7 +281,14 @@ async function main(): Promise<void> {
   const grpc = new GrpcBenchClient(`127.0.0.1:${grpcPort}`);
   try {
     await benchUnary(report, grpc, httpPort, grpcPort);
-    await benchCpu(report, grpc, httpPort, child.pid!, Number(process.env.BENCH_CPU_CALLS ?? 4000));
+    const calls = Number(process.env.BENCH_CPU_CALLS ?? 4000);
+    const capacity = await benchCpu(report, grpc, httpPort, grpcPort, child.pid!, calls);
+    const floor = await benchFloor(report, calls);
+    const light = report.figures.find((figure) => figure.name === 'simple gRPC (light client) / HTTP throughput, c=16');
+    if (light) report.figure({ section: 'floor', name: 'nereid / floor, gRPC-to-HTTP throughput ratio, c=16', value: light.value / floor.throughput, unit: 'x', note: '1: nereid adds nothing to the gap between the frameworks' });
+    if (capacity !== undefined && floor.capacity !== undefined) {
+      report.figure({ section: 'floor', name: 'nereid / floor, gRPC-to-HTTP server capacity', value: capacity / floor.capacity, unit: 'x' });
+    }
     if (streaming) await benchStreaming(report, grpc, httpPort, { tokens: 32, repetitions: streamRepetitions });
     else report.skip('stream', 'models/generate is not decoupled (model_transaction_policy { decoupled: true }) or generate_decoder is missing');
   } finally {

@@ -17,8 +17,9 @@ export interface Figure {
   readonly name: string;
   readonly value: number;
   readonly unit: string;
-  /** Met when `value < target` (both in `unit`). */
+  /** Met when `value < target` (both in `unit`), or `value >= target` when `atLeast`. */
   readonly target?: number;
+  readonly atLeast?: boolean;
   readonly met?: boolean;
   readonly note?: string;
 }
@@ -28,6 +29,7 @@ export interface Skipped {
   readonly reason: string;
 }
 
+const comparison = (figure: Pick<Figure, 'atLeast'>): string => (figure.atLeast ? '>=' : '<');
 const f = (n: number, width = 8): string => (Number.isFinite(n) ? n.toFixed(0) : '-').padStart(width);
 
 export class Report {
@@ -56,10 +58,10 @@ export class Report {
   }
 
   figure(figure: Omit<Figure, 'met'>): void {
-    const met = figure.target === undefined ? undefined : figure.value < figure.target;
+    const met = figure.target === undefined ? undefined : figure.atLeast ? figure.value >= figure.target : figure.value < figure.target;
     this.figures.push({ ...figure, met });
     const digits = Math.abs(figure.value) < 10 && figure.unit !== 'x' ? 1 : figure.unit === 'x' ? 2 : 0;
-    const target = figure.target === undefined ? '' : `   target < ${figure.target} ${figure.unit}: ${met ? 'MET' : 'MISSED'}`;
+    const target = figure.target === undefined ? '' : `   target ${comparison(figure)} ${figure.target} ${figure.unit}: ${met ? 'MET' : 'MISSED'}`;
     const note = figure.note ? `   (${figure.note})` : '';
     this.#write(`  = ${figure.name.padEnd(48)} ${figure.value.toFixed(digits).padStart(9)} ${figure.unit}${target}${note}\n`);
   }
@@ -82,7 +84,7 @@ export class Report {
   printSummary(): void {
     this.#write('\nTargets (DESIGN.md §4):\n');
     for (const figure of this.figures.filter((x) => x.target !== undefined)) {
-      this.#write(`  ${figure.met ? 'MET   ' : 'MISSED'}  ${figure.section.padEnd(12)} ${figure.name.padEnd(48)} ${figure.value.toFixed(1).padStart(9)} ${figure.unit} (< ${figure.target})\n`);
+      this.#write(`  ${figure.met ? 'MET   ' : 'MISSED'}  ${figure.section.padEnd(12)} ${figure.name.padEnd(48)} ${figure.value.toFixed(figure.unit === 'x' ? 2 : 1).padStart(9)} ${figure.unit} (${comparison(figure)} ${figure.target})\n`);
     }
     for (const skipped of this.skipped) this.#write(`  SKIPPED ${skipped.section.padEnd(12)} ${skipped.reason}\n`);
   }

@@ -5,6 +5,8 @@
  *
  *   cold-start    loadModel -> READY for add_sub_bls (first, uncached, cached
  *                 bundle); RSS and isolate heap per instance, 8 instances
+ *   floor         one bare isolated-vm entry, hot and after 1 ms idle: the
+ *                 machine's floor under "BLS added, c=1" (scripts-entry-floor.ts)
  *   bls-infer     simple vs add_sub_bls (simple behind one BLS call), server.infer(), c=1 and 16
  *   token-loop    generate (64 decoder calls through BLS) vs 64 direct decoder calls, c=1
  *                 (skipped while models/generate is not in the repository)
@@ -23,6 +25,7 @@ import { createServer } from '../runtime/server/create-server.ts';
 import { installScriptProbes } from './script-probes.ts';
 import { benchBlsHttp, benchBlsInProcess } from './scripts-bls.ts';
 import { benchColdStart } from './scripts-cold-start.ts';
+import { benchEntryFloor } from './scripts-entry-floor.ts';
 import { benchLargeTensor } from './scripts-large-tensor.ts';
 import { Report } from './scripts-report.ts';
 import { benchTokenLoop } from './scripts-token-loop.ts';
@@ -44,6 +47,7 @@ async function main(): Promise<void> {
 
   // First: nothing may have been bundled in this process before it.
   await benchColdStart(report, repository, quiet);
+  await benchEntryFloor(report);
 
   // Only the models measured, so a model another change leaves broken cannot disturb these figures.
   const wanted = ['simple', 'add_sub_bls', 'generate', 'generate_decoder'].filter((name) => existsSync(`${repository}/${name}`));

@@ -12,7 +12,7 @@
  */
 import { NereidError } from '../../sdk/errors.ts';
 import type { BackendInstance, ExecRequest, ExecResult } from '../backends/backend.ts';
-import type { ModelStats } from '../stats/model-stats.ts';
+import { nanosSince, type ModelStats } from '../stats/model-stats.ts';
 import { cancelledResult, onCancel } from './cancellation.ts';
 import { InflightCount } from './inflight-count.ts';
 import { requestCycleError } from './request-cycle.ts';
@@ -109,7 +109,7 @@ export class DirectScheduler implements Scheduler {
   #run(slot: Slot, pending: Pending): void {
     pending.stopCancel?.();
     slot.busy++;
-    const queueNs = Math.round((performance.now() - pending.queuedAt) * 1e6);
+    const queueNs = nanosSince(pending.queuedAt);
     slot.instance.execute([pending.request]).then(
       (results) => {
         const result = results[0] ?? this.#missingResult(slot.instance);

@@ -27,7 +27,7 @@
 import { NereidError } from '../../sdk/errors.ts';
 import type { ModelConfig } from '../../sdk/model-config.ts';
 import type { BackendInstance, ExecRequest, ExecResult } from '../backends/backend.ts';
-import type { ModelStats } from '../stats/model-stats.ts';
+import { millisToNanos, type ModelStats } from '../stats/model-stats.ts';
 import { sameBatchShape } from './batch-shape.ts';
 import { cancelledResult, onCancel } from './cancellation.ts';
 import { InflightCount } from './inflight-count.ts';
@@ -231,7 +231,7 @@ export class DynamicBatcher implements Scheduler {
         ok: false as const,
         error: NereidError.internal(`${this.#label} instance '${slot.instance.name}' returned no result`).toData(),
       };
-      this.#settle(entry, { ...result, queueNs: Math.round((startedAt - entry.queuedAt) * 1e6) });
+      this.#settle(entry, { ...result, queueNs: millisToNanos(startedAt - entry.queuedAt) });
     });
     this.#schedule();
   }

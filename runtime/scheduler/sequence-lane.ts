@@ -11,7 +11,7 @@
  */
 import { NereidError } from '../../sdk/errors.ts';
 import type { BackendInstance, ExecRequest, ExecResult } from '../backends/backend.ts';
-import type { ModelStats } from '../stats/model-stats.ts';
+import { millisToNanos, type ModelStats } from '../stats/model-stats.ts';
 import { MAX_TIMER_MS } from './scheduler.ts';
 import type { ActiveSequence, SlotHolder } from './sequence-active.ts';
 import { finishRow, prepareRow, type RequestRow, type RowContext } from './sequence-rows.ts';
@@ -134,7 +134,7 @@ export abstract class SequenceLane implements SlotHolder {
       const pending = sequence.queue[0]!;
       this.take(sequence);
       sequence.lastActive = performance.now();
-      pending.resolve({ ...row, queueNs: Math.round((sequence.lastActive - pending.queuedAt) * 1e6) });
+      pending.resolve({ ...row, queueNs: millisToNanos(sequence.lastActive - pending.queuedAt) });
       this.host.finished(sequence);
     }
     return undefined;
@@ -185,7 +185,7 @@ export abstract class SequenceLane implements SlotHolder {
       this.executingCount--;
       sequence.lastActive = now;
       sequence.freeSince = now;
-      const queueNs = Math.round((dispatched - row.pending.queuedAt) * 1e6);
+      const queueNs = millisToNanos(dispatched - row.pending.queuedAt);
       row.pending.resolve({ ...finishRow(this.host, row, result), queueNs });
       this.host.finished(sequence);
     });

@@ -13,7 +13,7 @@ import type { Tensor } from '../../sdk/tensor.ts';
 import type { Backend, BackendInstance, BackendLoadContext, ExecRequest, ExecResult, InstanceSpec } from '../backends/backend.ts';
 import { createScheduler } from '../scheduler/create-scheduler.ts';
 import type { Scheduler } from '../scheduler/scheduler.ts';
-import { ModelStats, type FailureReason } from '../stats/model-stats.ts';
+import { ModelStats, nanosSince, type FailureReason } from '../stats/model-stats.ts';
 import { ResponseStream } from './response-stream.ts';
 import { RequestValidator, resolveReshape } from './request-validator.ts';
 
@@ -220,10 +220,6 @@ export class ModelVersion {
     const inner = resolveReshape(dims, perItem);
     return tensor.reshape(batched ? [batchSize, ...inner] : inner);
   }
-}
-
-function nanosSince(startMs: number): number {
-  return Math.round((performance.now() - startMs) * 1e6);
 }
 
 function failureReason(result: Extract<ExecResult, { ok: false }>): FailureReason {

@@ -33,6 +33,16 @@ import type { InferBatchStatistics, InferStatistics, ModelStatistics, StatisticD
 
 export type { InferBatchStatistics, InferStatistics, ModelStatistics, StatisticDuration } from '../../sdk/server-answers.ts';
 
+/** A duration in milliseconds (`performance.now()` differences) as the statistics' nanoseconds. */
+export function millisToNanos(ms: number): number {
+  return Math.round(ms * 1e6);
+}
+
+/** Nanoseconds since `startMs`, a `performance.now()` reading. */
+export function nanosSince(startMs: number): number {
+  return millisToNanos(performance.now() - startMs);
+}
+
 const duration = (): StatisticDuration => ({ count: 0, ns: 0 });
 
 function add(target: StatisticDuration, ns: number, count = 1): void {

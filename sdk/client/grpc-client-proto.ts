@@ -13,7 +13,6 @@
 import type protobuf from 'protobufjs';
 import { encodeMessage, grpcMethods } from '../proto/grpc-protos.ts';
 
-
 /** One RPC of the inference service, ready for grpc-js's generic calls. */
 export interface Rpc {
   path: string;

@@ -10,6 +10,7 @@ import { createServer, type Server } from '../../runtime/server/create-server.ts
 import { installScriptProbes } from '../../bench/script-probes.ts';
 import { benchBlsHttp, benchBlsInProcess } from '../../bench/scripts-bls.ts';
 import { benchColdStart } from '../../bench/scripts-cold-start.ts';
+import { benchEntryFloor } from '../../bench/scripts-entry-floor.ts';
 import { benchLargeTensor } from '../../bench/scripts-large-tensor.ts';
 import { Report } from '../../bench/scripts-report.ts';
 import { benchTokenLoop } from '../../bench/scripts-token-loop.ts';
@@ -30,6 +31,24 @@ describe('bench/scripts.ts scenarios (smoke, ~100 ms each)', () => {
     const report = silent();
     await benchColdStart(report, REPOSITORY, quiet, { repeats: 1, instances: 2 });
     expect(finiteFigures(report, 'cold-start').length).toBeGreaterThanOrEqual(10);
+  });
+
+  it('entry floor: a bare isolate entry, hot and after idle, and the floor it puts under BLS at c=1', async () => {
+    const report = silent();
+    await benchEntryFloor(report);
+    const [hot, idle, floor] = finiteFigures(report, 'floor');
+    expect(hot).toBeGreaterThan(0);
+    expect(idle).toBeGreaterThan(0);
+    expect(floor).toBe(2 * idle!);
+  });
+
+  it('report: a target met below it, or at or above it when atLeast', () => {
+    const report = silent();
+    report.figure({ section: 's', name: 'latency', value: 40, unit: 'µs', target: 50 });
+    report.figure({ section: 's', name: 'slow', value: 60, unit: 'µs', target: 50 });
+    report.figure({ section: 's', name: 'ratio', value: 0.8, unit: 'x', target: 0.8, atLeast: true });
+    report.figure({ section: 's', name: 'low ratio', value: 0.79, unit: 'x', target: 0.8, atLeast: true });
+    expect(report.figures.map((f) => f.met)).toEqual([true, false, true, false]);
   });
 
   describe('in process', () => {

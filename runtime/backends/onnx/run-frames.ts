@@ -30,6 +30,7 @@
  */
 import type { DataType, NumericArray } from '../../../sdk/datatypes.ts';
 import type { ErrorCode } from '../../../sdk/errors.ts';
+import { millisToNanos } from '../../stats/model-stats.ts';
 import type { RanMessage, RunMessage, WireRequest, WireResult, WireTensor } from './onnx-protocol.ts';
 
 /** One frame: ids, counts, dims, names, datatypes, messages and tensor data, in the order above. */
@@ -107,8 +108,7 @@ export function readRanFrame(frame: Frame): RanMessage {
   const reader = new FrameReader(frame);
   const id = reader.number();
   const sessionRuns = reader.number();
-  const toNs = (ms: number): number => Math.round(ms * 1e6);
-  const compute = { inputNs: toNs(reader.number()), inferNs: toNs(reader.number()), outputNs: toNs(reader.number()) };
+  const compute = { inputNs: millisToNanos(reader.number()), inferNs: millisToNanos(reader.number()), outputNs: millisToNanos(reader.number()) };
   const results: WireResult[] = new Array(reader.number());
   for (let r = 0; r < results.length; r++) {
     if (reader.number() === 0) {

@@ -33,6 +33,7 @@ import type { Tensor } from '../../../sdk/tensor.ts';
 import { renderConfigJson } from '../../config/render-config-json.ts';
 import type { Logger } from '../../logging/logger.ts';
 import { CustomMetrics, type CustomMetricsOwner } from '../../metrics/custom-metrics.ts';
+import { millisToNanos } from '../../stats/model-stats.ts';
 import type { BackendInstance, BackendLoadContext, ComputeTiming, ExecRequest, ExecResult, InstanceSpec } from '../backend.ts';
 import { ExecuteCancellation } from './execute-cancellation.ts';
 import { IsolateSandbox, type EntryFailure } from './isolate-sandbox.ts';
@@ -156,23 +157,20 @@ export class ScriptInstance implements BackendInstance {
       const described = performance.now();
       const result = await this.#call('execute', (sandbox, callId) => sandbox.execute(callId, descriptors));
       const executed = performance.now();
-      const toNs = (ms: number): number => Math.round(ms * 1e6);
+      // Shared by the batch's results; the output time is known once the responses are read.
+      const compute = { inputNs: millisToNanos(described - started), inferNs: millisToNanos(executed - described), outputNs: 0 };
       if (!result.ok) {
         const error = this.#scriptError(result, 'execute failed');
-        const compute = { inputNs: toNs(described - started), inferNs: toNs(executed - described), outputNs: 0 };
         this.#closeStreams(requests, this.#fail(error));
         return requests.map(() => ({ ...this.#fail(error), compute }));
       }
       if (this.#decoupled) {
         // The responses went (and may still go) through the response senders; nothing to read back here.
-        const compute = { inputNs: toNs(described - started), inferNs: toNs(executed - described), outputNs: 0 };
         return requests.map(() => ({ ok: true, outputs: [], compute }));
       }
       const responses = result.responses ?? [];
-      // Shared by the batch's results; its output time is known once they are read.
-      const compute = { inputNs: toNs(described - started), inferNs: toNs(executed - described), outputNs: 0 };
       const results = requests.map((request, i) => this.#toResult(request, responses[i], compute));
-      compute.outputNs = toNs(performance.now() - executed);
+      compute.outputNs = millisToNanos(performance.now() - executed);
       return results;
     } catch (error) {
       this.#closeStreams(requests, this.#fail(error));
@@ -352,7 +350,6 @@ export class ScriptInstance implements BackendInstance {
     return { ok: false, error: { code: base.code, message } };
   }
 
-  /** Starts a BLS inference for the script; its result comes back through `resume`. */
   /** The server request a script's BLS request describes. */
   #blsRequest(request: BlsRequestDescriptor, what: string, signal: AbortSignal | undefined): InferRequest {
     return {
@@ -404,6 +401,7 @@ export class ScriptInstance implements BackendInstance {
       .finally(() => this.#blsStreams.delete(callId));
   }
 
+  /** Starts a BLS inference for the script; its result comes back through `resume`. */
   #infer(callId: number, request: BlsRequestDescriptor): void {
     if (request.stream) return this.#inferStream(callId, request);
     const what = `BLS request to model '${request.model}'`;
