@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the foundation's figures, all in one run so the ratios are
+ * `npm run bench:http` (and the first part of `npm run bench`): the foundation's figures, all in one run so the ratios are
  * comparable on a shared machine.
  *
  * For the add/sub model (`simple`) and the MLP (`mlp`), at concurrency 1 and 16:
