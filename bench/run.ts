@@ -1,6 +1,7 @@
 /**
- * `npm run bench:http` (and the first part of `npm run bench`): the foundation's figures, all in one run so the ratios are
- * comparable on a shared machine.
+ * `npm run bench:http` (and the first part of `npm run bench`): the
+ * foundation's figures, all in one run so the ratios are comparable on a
+ * shared machine.
  *
  * For the add/sub model (`simple`) and the MLP (`mlp`), at concurrency 1 and 16:
  *   raw        onnxruntime-node alone, one session in a worker thread (the floor)
