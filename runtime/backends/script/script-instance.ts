@@ -405,21 +405,28 @@ export class ScriptInstance implements BackendInstance {
   #infer(callId: number, request: BlsRequestDescriptor): void {
     if (request.stream) return this.#inferStream(callId, request);
     const what = `BLS request to model '${request.model}'`;
-    let started: Promise<BlsResultDescriptor>;
+    const failed = (error: unknown): void => this.#resume(callId, { model: request.model, version: request.version, outputs: [], error: NereidError.from(error).toData() });
+    let inference: Promise<InferResponse>;
     try {
       // A BLS timeout also cancels the call: dropped if still queued, visible to a model.ts running it.
       const deadline = request.timeoutMs > 0 ? new AbortController() : undefined;
       const blsSignal = this.#cancellation?.blsSignal;
       const signal = deadline && blsSignal ? AbortSignal.any([deadline.signal, blsSignal]) : (deadline?.signal ?? blsSignal);
-      const inference = this.#context.host.infer(this.#blsRequest(request, what, signal), this.#callers);
-      const timed = deadline ? withTimeout(inference, request.timeoutMs, what, deadline) : inference;
-      started = timed.then((response) => this.#blsResult(response));
+      const started = this.#context.host.infer(this.#blsRequest(request, what, signal), this.#callers);
+      inference = deadline ? withTimeout(started, request.timeoutMs, what, deadline) : started;
     } catch (error) {
-      started = Promise.reject(error);
+      return failed(error);
     }
-    started
-      .catch((error: unknown): BlsResultDescriptor => ({ model: request.model, version: request.version, outputs: [], error: NereidError.from(error).toData() }))
-      .then((result) => this.#resume(callId, result));
+    // One reaction to the outcome (not then/catch/then): each hop is a microtask on every BLS call.
+    inference.then((response) => {
+      let result: BlsResultDescriptor;
+      try {
+        result = this.#blsResult(response);
+      } catch (error) {
+        return failed(error);
+      }
+      this.#resume(callId, result);
+    }, failed);
   }
 
   /**
