@@ -7,6 +7,7 @@ import { NereidError } from '../../sdk/errors.ts';
 import { createGrpcFrontend, type GrpcFrontend } from '../grpc/grpc-frontend.ts';
 import { loadGrpcTransport } from '../grpc/grpc-transport.ts';
 import { createHttpFrontend } from '../http/http-frontend.ts';
+import { LogSettings } from '../logging/log-settings.ts';
 import { createLogger } from '../logging/logger.ts';
 import { createMetricsListener } from '../metrics/metrics-listener.ts';
 import { createServer } from '../server/create-server.ts';
@@ -14,7 +15,7 @@ import { SERVER_VERSION } from '../server/server-identity.ts';
 import { parseArgs, USAGE, type ServeOptions } from './parse-args.ts';
 
 async function serve(options: ServeOptions): Promise<void> {
-  const log = createLogger({ verboseLevel: options.logVerbose });
+  const log = createLogger({ settings: new LogSettings(options.log) });
   log.info(`nereid ${SERVER_VERSION} starting; repository ${options.modelRepository.join(', ')}, model control mode ${options.modelControlMode}`);
   // Before any model loads: a missing certificate fails the start at once.
   const transport = options.allowGrpc ? await loadGrpcTransport(options.grpcTransport) : undefined;
@@ -61,7 +62,7 @@ async function serve(options: ServeOptions): Promise<void> {
     log.info(`Metrics service listening on ${host}:${port}`);
   }
   if (options.allowGrpc) {
-    grpc = createGrpcFrontend(server, { port: options.grpcPort, host: options.grpcAddress, log, logVerboseLevel: options.logVerbose, transport });
+    grpc = createGrpcFrontend(server, { port: options.grpcPort, host: options.grpcAddress, log, transport });
     const { host, port } = await grpc.listen();
     log.info(`gRPC service listening on ${host}:${port} (${transport!.description})`);
   }

@@ -5,6 +5,7 @@
  */
 import { NereidError } from '../../sdk/errors.ts';
 import type { GrpcTransportSettings } from '../grpc/grpc-transport.ts';
+import { LOG_FORMATS, type LogFormat, type LogSettingsInit } from '../logging/log-settings.ts';
 import type { ModelControlMode } from '../server/model-manager.ts';
 
 export interface ServeOptions {
@@ -28,7 +29,8 @@ export interface ServeOptions {
   metricsAddress: string | undefined;
   httpMaxInputSize: number;
   defaultMaxBatchSize: number;
-  logVerbose: number;
+  /** The log's starting settings (--log-verbose, --log-info, --log-warning, --log-error, --log-format); /v2/logging changes them later. */
+  log: LogSettingsInit;
   exitTimeoutSecs: number;
 }
 
@@ -63,6 +65,10 @@ export const USAGE = `Usage: nereid serve --model-repository DIR [options]
                                 max_batch_size that auto-complete gives batchable ONNX models (default 4)
   --exit-timeout-secs N         how long shutdown waits for in-flight requests (default 30)
   --log-verbose N               verbose log level (default 0)
+  --log-info BOOL               log info lines (default true)
+  --log-warning BOOL            log warnings (default true)
+  --log-error BOOL              log errors (default true)
+  --log-format FORMAT           default | ISO8601 (default: default)
   --help, --version`;
 
 const DEFAULTS: ServeOptions = {
@@ -84,7 +90,7 @@ const DEFAULTS: ServeOptions = {
   metricsAddress: undefined,
   httpMaxInputSize: 64 * 1024 * 1024,
   defaultMaxBatchSize: 4,
-  logVerbose: 0,
+  log: {},
   exitTimeoutSecs: 30,
 };
 
@@ -97,6 +103,9 @@ const BOOLEAN_FLAGS = new Set([
   'grpc-use-ssl',
   'grpc-use-ssl-mutual',
   'grpc-keepalive-permit-without-calls',
+  'log-info',
+  'log-warning',
+  'log-error',
 ]);
 
 /**
@@ -133,6 +142,7 @@ const KNOWN_FLAGS = new Set([
   'http-max-input-size',
   'exit-timeout-secs',
   'log-verbose',
+  'log-format',
   'backend-config',
 ]);
 
@@ -253,7 +263,20 @@ function applyFlag(options: ServeOptions, flag: string, value: string): void {
       options.exitTimeoutSecs = parseInteger(flag, value, 0);
       return;
     case 'log-verbose':
-      options.logVerbose = parseInteger(flag, value, 0);
+      options.log = { ...options.log, verboseLevel: parseInteger(flag, value, 0, 0xffffffff) };
+      return;
+    case 'log-info':
+      options.log = { ...options.log, info: parseBool(flag, value) };
+      return;
+    case 'log-warning':
+      options.log = { ...options.log, warning: parseBool(flag, value) };
+      return;
+    case 'log-error':
+      options.log = { ...options.log, error: parseBool(flag, value) };
+      return;
+    case 'log-format':
+      if (!LOG_FORMATS.includes(value as LogFormat)) throw usageError(`--log-format expects ${LOG_FORMATS.join(' or ')}, got '${value}'`);
+      options.log = { ...options.log, format: value as LogFormat };
       return;
     case 'backend-config':
       applyBackendConfig(options, value);

@@ -32,9 +32,8 @@ export interface GrpcFrontendOptions {
   port?: number;
   /** Default 0.0.0.0. */
   host?: string;
+  /** The server log: LogSettings reports and changes its settings. */
   log?: Logger;
-  /** The server's `--log-verbose` level, which LogSettings reports. */
-  logVerboseLevel?: number;
   /** How long close() lets in-flight calls finish before cancelling them (default 30 s). */
   closeTimeoutMs?: number;
   /** TLS and keepalive (grpc-transport.ts); default: insecure, Triton's keepalive defaults. */
@@ -79,7 +78,7 @@ export function createGrpcFrontend(server: InferenceServer, options: GrpcFronten
     ...serverRpcs(server, log),
     ...inferRpcs(server, log, streams),
     ...repositoryRpcs(server, log),
-    ...settingsRpcs(log, options.logVerboseLevel ?? 0),
+    ...settingsRpcs(log),
   });
   grpc.addService(HEALTH_SERVICE, healthRpcs(server, log));
 

@@ -17,8 +17,13 @@ function methodNotAllowed(_request: FastifyRequest, reply: FastifyReply): Fastif
 
 /** Registers `handler` for `method` on `url`, and 405 for every other verb there. */
 export function addRoute(app: FastifyInstance, method: Method, url: string, handler: RouteHandlerMethod): void {
-  app.route({ method, url, handler });
-  app.route({ method: ALL_METHODS.filter((other) => other !== method), url, handler: methodNotAllowed });
+  addRoutes(app, url, { [method]: handler });
+}
+
+/** Registers a handler per verb on `url`, and 405 for every other verb there. */
+export function addRoutes(app: FastifyInstance, url: string, handlers: Partial<Record<Method, RouteHandlerMethod>>): void {
+  for (const [method, handler] of Object.entries(handlers)) app.route({ method, url, handler });
+  app.route({ method: ALL_METHODS.filter((other) => !(other in handlers)), url, handler: methodNotAllowed });
 }
 
 /** A model (and optional version) named by a URL. */

@@ -23,6 +23,7 @@ import { createErrorHandler, handleClientError, handleFrameworkError, sendErrorB
 import { type HttpFrontendOptions, resolveHttpOptions } from './http-options.ts';
 import { registerGenerateRoutes } from './generate-route.ts';
 import { registerInferRoute } from './infer-route.ts';
+import { registerLoggingRoutes } from './logging-routes.ts';
 import { registerModelRoutes } from './model-routes.ts';
 import { registerRepositoryRoutes } from './repository-routes.ts';
 import { createBodyReader } from './request-body.ts';
@@ -80,6 +81,7 @@ export function createHttpFrontend(server: InferenceServer, options: HttpFronten
   registerInferRoute(app, server);
   registerGenerateRoutes(app, server);
   registerRepositoryRoutes(app, server);
+  registerLoggingRoutes(app, resolved.log.settings);
 
   let address: HttpAddress | undefined;
   return {

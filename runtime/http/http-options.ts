@@ -15,7 +15,7 @@ export interface HttpFrontendOptions {
   host?: string;
   /** Largest request body accepted, in bytes (`--http-max-input-size`). Default 64 MiB. */
   maxInputSize?: number;
-  /** Where errors are logged. Requests themselves are not logged: this is the hot path. */
+  /** Where errors are logged (requests themselves are not: this is the hot path); /v2/logging reports and changes its settings. */
   log?: Logger;
 }
 

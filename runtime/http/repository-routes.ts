@@ -7,20 +7,13 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { stringifyJson } from '../../sdk/codec/json-exact.ts';
-import { parseHeaderJson } from '../../sdk/codec/http-message.ts';
 import { NereidError } from '../../sdk/errors.ts';
 import type { InferenceServer, LoadModelOptions } from '../server/server-api.ts';
 import { addRoute } from './add-route.ts';
 import { sendEmpty, sendJson } from './reply-body.ts';
+import { readJsonBody } from './request-body.ts';
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
-
-/** The JSON body of a control request, or undefined when it has none. */
-function readJsonBody(request: FastifyRequest, what: string): Record<string, unknown> | undefined {
-  const body = request.body as Buffer | undefined;
-  if (!body || body.length === 0) return undefined;
-  return parseHeaderJson(body.toString('utf8'), what);
-}
 
 function readParametersObject(json: Record<string, unknown> | undefined, what: string): Record<string, unknown> | undefined {
   const parameters = json?.parameters;

@@ -16,6 +16,8 @@
  * object and no closures.
  */
 import type { IncomingMessage } from 'node:http';
+import type { FastifyRequest } from 'fastify';
+import { parseHeaderJson } from '../../sdk/codec/http-message.ts';
 import { NereidError } from '../../sdk/errors.ts';
 
 function tooLarge(size: number, limit: number, atLeast: boolean, binary: boolean): NereidError {
@@ -126,4 +128,11 @@ function join(chunks: readonly Buffer[] | undefined, size: number): Buffer {
     offset += chunk.length;
   }
   return body;
+}
+
+/** The JSON object body of a control request (`what` names it in errors), or undefined when it has none. */
+export function readJsonBody(request: FastifyRequest, what: string): Record<string, unknown> | undefined {
+  const body = request.body as Buffer | undefined;
+  if (!body || body.length === 0) return undefined;
+  return parseHeaderJson(body.toString('utf8'), what);
 }

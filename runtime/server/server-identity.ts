@@ -15,4 +15,5 @@ export const SERVER_EXTENSIONS: readonly string[] = Object.freeze([
   'binary_tensor_data',
   'parameters',
   'statistics',
+  'logging',
 ]);

@@ -55,6 +55,13 @@ export interface UnloadModelOptions extends CallOptions {
  * A nereid (or Triton) server, whichever protocol reaches it. Every method
  * rejects with a `NereidError` carrying the server's error code and message.
  */
+/**
+ * Log settings as Triton's logging extension names them: `log_info`,
+ * `log_warning`, `log_error` (booleans), `log_verbose_level` (an integer >= 0),
+ * `log_format` (`default` or `ISO8601`) and `log_file` (a path; "" for the console).
+ */
+export type LogSettingsMap = Record<string, boolean | number | string>;
+
 export interface InferenceClient {
   isServerLive(options?: CallOptions): Promise<boolean>;
   isServerReady(options?: CallOptions): Promise<boolean>;
@@ -81,6 +88,10 @@ export interface InferenceClient {
   unloadModel(model: string, options?: UnloadModelOptions): Promise<void>;
   /** Statistics of every model (no name), of every loaded version of `model`, or of one version. */
   modelStatistics(model?: string, options?: ModelCallOptions): Promise<ModelStatisticsResponse>;
+  /** The server log's settings (Triton's logging extension), under Triton's names. */
+  logSettings(options?: CallOptions): Promise<LogSettingsMap>;
+  /** Changes the named log settings (the others stay); answers every setting as it now is. */
+  updateLogSettings(settings: LogSettingsMap, options?: CallOptions): Promise<LogSettingsMap>;
   /** Closes the client's connections; calls after it fail. */
   close(): void;
 }

@@ -30,6 +30,7 @@ import type {
   InferenceClient,
   InferOptions,
   LoadModelOptions,
+  LogSettingsMap,
   ModelCallOptions,
   ModelMetadata,
   ModelStatisticsResponse,
@@ -221,6 +222,23 @@ export class GrpcClient implements InferenceClient {
 
   modelStatistics(model?: string, options: ModelCallOptions = {}): Promise<ModelStatisticsResponse> {
     return this.#plain('ModelStatistics', { name: model ?? '', version: options.version ?? '' }, options.signal);
+  }
+
+  logSettings(options: CallOptions = {}): Promise<LogSettingsMap> {
+    return this.updateLogSettings({}, options);
+  }
+
+  async updateLogSettings(settings: LogSettingsMap, options: CallOptions = {}): Promise<LogSettingsMap> {
+    const request: Record<string, object> = {};
+    for (const [name, value] of Object.entries(settings)) {
+      request[name] = typeof value === 'boolean' ? { bool_param: value } : typeof value === 'number' ? { uint32_param: value } : { string_param: value };
+    }
+    const message = await this.#unary('LogSettings', { settings: request }, options.signal);
+    // oneofs: the value is whichever member is set (defaults would fill in all three).
+    const answer = INFERENCE_RPCS.LogSettings!.responseType.toObject(message, { oneofs: true }) as { settings?: Record<string, Record<string, boolean | number | string>> };
+    const current: LogSettingsMap = {};
+    for (const [name, value] of Object.entries(answer.settings ?? {})) current[name] = value[value.parameter_choice as string]!;
+    return current;
   }
 
   close(): void {

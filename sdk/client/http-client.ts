@@ -29,6 +29,7 @@ import type {
   InferenceClient,
   InferOptions,
   LoadModelOptions,
+  LogSettingsMap,
   ModelCallOptions,
   ModelMetadata,
   ModelStatisticsResponse,
@@ -158,6 +159,18 @@ export class HttpClient implements InferenceClient {
   modelStatistics(model?: string, options: ModelCallOptions = {}): Promise<ModelStatisticsResponse> {
     const path = model === undefined ? '/v2/models/stats' : `${modelPath(model, options.version)}/stats`;
     return this.#transport.json('GET', path, { signal: options.signal });
+  }
+
+  logSettings(options: CallOptions = {}): Promise<LogSettingsMap> {
+    return this.#transport.json('GET', '/v2/logging', { signal: options.signal });
+  }
+
+  updateLogSettings(settings: LogSettingsMap, options: CallOptions = {}): Promise<LogSettingsMap> {
+    return this.#transport.json('POST', '/v2/logging', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(settings),
+      signal: options.signal,
+    });
   }
 
   close(): void {

@@ -45,7 +45,7 @@ describe('parseArgs', () => {
     expect(options.loadModel).toEqual(['simple', 'mlp']);
     expect(options.strictModelConfig).toBe(true);
     expect(options.httpPort).toBe(0);
-    expect(options.logVerbose).toBe(2);
+    expect(options.log.verboseLevel).toBe(2);
     expect(options.defaultMaxBatchSize).toBe(16);
   });
 
@@ -69,6 +69,19 @@ describe('parseArgs', () => {
     expect(serveOptions(['--model-repository=m', '--metrics-address=127.0.0.1'])).toMatchObject({ metricsAddress: '127.0.0.1' });
     expect(() => parseArgs(['--model-repository=m', '--metrics-port=-1'])).toThrow(/--metrics-port expects an integer in \[0, 65535\], got '-1'/);
     expect(() => parseArgs(['--model-repository=m', '--allow-metrics=sometimes'])).toThrow(/--allow-metrics expects true or false/);
+  });
+
+  it("reads the log flags as the log's starting settings: --log-verbose, --log-info, --log-warning, --log-error, --log-format", () => {
+    expect(serveOptions(['--model-repository=m']).log).toEqual({});
+    expect(serveOptions(['--model-repository=m', '--log-info=false', '--log-warning', 'false', '--log-error=true', '--log-format=ISO8601', '--log-verbose=1']).log).toEqual({
+      info: false,
+      warning: false,
+      error: true,
+      format: 'ISO8601',
+      verboseLevel: 1,
+    });
+    expect(() => parseArgs(['--model-repository=m', '--log-format=json'])).toThrow(/--log-format expects default or ISO8601, got 'json'/);
+    expect(() => parseArgs(['--model-repository=m', '--log-info=sometimes'])).toThrow(/--log-info expects true or false/);
   });
 
   it('recognises help and version', () => {

@@ -10,7 +10,6 @@ import { createGrpcFrontend, type GrpcFrontend } from '../../runtime/grpc/grpc-f
 import { GrpcClient, HttpClient, NereidError, Tensor, type InferenceClient, type InferResponse } from '../../sdk/client/index.ts';
 import { BUNDLED_MODELS, startE2e, type E2eServer } from '../e2e/support/e2e-server.ts';
 import { referenceGreedy } from '../generate/support/generate-repository.ts';
-import { memoryLogger } from '../server/support.ts';
 
 const PROMPT = [3, 15, 27];
 const TOKENS = 10;
@@ -26,7 +25,8 @@ beforeAll(async () => {
     modelControlMode: 'explicit',
     loadModels: ['simple', 'identity_fp32', 'mlp', 'mlp_classifier', 'generate', 'generate_decoder'],
   });
-  grpc = createGrpcFrontend(e2e.server, { port: 0, host: '127.0.0.1', log: memoryLogger() });
+  // The server's own log, as `nereid serve` shares it: both clients read and change the same log settings.
+  grpc = createGrpcFrontend(e2e.server, { port: 0, host: '127.0.0.1', log: e2e.log });
   const { port } = await grpc.listen();
   clients.http = new HttpClient(e2e.baseUrl);
   clients.grpc = new GrpcClient(`127.0.0.1:${port}`);
@@ -85,6 +85,20 @@ describe.each(['http', 'grpc'] as const)('%s client', (kind) => {
       { name: 'INPUT1', datatype: 'INT32', shape: [-1, 16] },
     ]);
     expect(metadata.outputs.map((output) => output.name)).toEqual(['OUTPUT0', 'OUTPUT1']);
+  });
+
+  it('reads and changes the log settings (the logging extension), refusing a bad value with INVALID_ARG', async () => {
+    const defaults = { log_file: '', log_info: true, log_warning: true, log_error: true, log_verbose_level: 0, log_format: 'default' };
+    expect(await client().logSettings()).toEqual(defaults);
+    try {
+      expect(await client().updateLogSettings({ log_verbose_level: 2, log_info: false })).toEqual({ ...defaults, log_verbose_level: 2, log_info: false });
+      expect(await client().logSettings()).toMatchObject({ log_verbose_level: 2, log_info: false });
+      const error = await rejection(client().updateLogSettings({ log_format: 'xml' }));
+      expect(error.code).toBe('INVALID_ARG');
+      expect(error.message).toContain(`log setting 'log_format' must be one of "default", "ISO8601", got "xml"`);
+    } finally {
+      await client().updateLogSettings({ log_verbose_level: 0, log_info: true });
+    }
   });
 
   it('reads the completed model config', async () => {

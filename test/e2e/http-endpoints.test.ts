@@ -48,7 +48,33 @@ describe('health and server metadata', () => {
     const body = (await res.json()) as { name: string; version: string; extensions: string[] };
     expect(body.name).toBe('nereid');
     expect(body.version).toMatch(/^\d+\.\d+\.\d+/);
-    expect(body.extensions).toEqual(expect.arrayContaining(['binary_tensor_data', 'model_repository', 'model_configuration', 'parameters']));
+    expect(body.extensions).toEqual(expect.arrayContaining(['binary_tensor_data', 'model_repository', 'model_configuration', 'parameters', 'logging']));
+  });
+
+  it('GET /v2/logging answers the log settings; POST changes the ones named (all or nothing), and the server log follows', async () => {
+    const defaults = { log_file: '', log_info: true, log_warning: true, log_error: true, log_verbose_level: 0, log_format: 'default' };
+    const get = await fetch(url('/v2/logging'));
+    expect(get.headers.get('content-type')).toBe('application/json');
+    expect(await get.json()).toEqual(defaults);
+    try {
+      const changed = await postJson(url('/v2/logging'), { log_error: false, log_verbose_level: 1 });
+      expect(changed.status).toBe(200);
+      expect(await changed.json()).toEqual({ ...defaults, log_error: false, log_verbose_level: 1 });
+      // The log the server and the frontend share follows at once.
+      const before = e2e.logLines.length;
+      e2e.log.error('not written');
+      e2e.log.verbose('written');
+      expect(e2e.logLines.slice(before)).toEqual([expect.stringMatching(/^V .* written$/)]);
+
+      await expectError(await postJson(url('/v2/logging'), { log_verbose_level: 3, log_format: 'xml' }), 400, `log setting 'log_format' must be one of "default", "ISO8601", got "xml"`);
+      await expectError(await postJson(url('/v2/logging'), { log_info: 'no' }), 400, "log setting 'log_info' must be a boolean");
+      await expectError(await postJson(url('/v2/logging'), [1]), 400, 'must be an object');
+      await expectError(await postJson(url('/v2/logging')), 400, 'expected a JSON object of settings');
+      await expectError(await fetch(url('/v2/logging'), { method: 'PUT' }), 405, 'Method Not Allowed');
+      expect(await (await fetch(url('/v2/logging'))).json()).toMatchObject({ log_error: false, log_verbose_level: 1 });
+    } finally {
+      await postJson(url('/v2/logging'), { log_error: true, log_verbose_level: 0 });
+    }
   });
 
   it('answers 405 for a known path asked with the wrong verb, and 404 for an unknown path', async () => {

@@ -381,18 +381,44 @@ describe('statistics, repository and unsupported RPCs', () => {
     expect((await h.error('RepositoryModelLoad', { model_name: 'id_int8', parameters: { 'file:1/model.onnx': { bytes_param: Buffer.alloc(1) } } })).details).toContain("need a 'config' parameter");
   });
 
-  it('shared memory and trace answer UNIMPLEMENTED; LogSettings reports and refuses changes', async () => {
+  it('shared memory and trace answer UNIMPLEMENTED', async () => {
     for (const rpc of ['SystemSharedMemoryStatus', 'SystemSharedMemoryRegister', 'SystemSharedMemoryUnregister', 'CudaSharedMemoryStatus', 'CudaSharedMemoryRegister', 'CudaSharedMemoryUnregister']) {
       const error = await h.error(rpc, {});
       expect(error.code, rpc).toBe(status.UNIMPLEMENTED);
       expect(error.details).toMatch(/shared memory is not supported by this server/);
     }
     expect(await h.error('TraceSetting', {})).toMatchObject({ code: status.UNIMPLEMENTED, details: expect.stringContaining('tracing is not supported') });
-    const { settings } = await h.call<{ settings: Record<string, Record<string, unknown>> }>('LogSettings', {});
+  });
+
+  it('LogSettings reports the log settings, changes the ones named, and refuses bad ones with INVALID_ARGUMENT', async () => {
+    type Settings = { settings: Record<string, Record<string, unknown>> };
+    const { settings } = await h.call<Settings>('LogSettings', {});
     expect(settings.log_verbose_level).toMatchObject({ uint32_param: 0, parameter_choice: 'uint32_param' });
-    expect(settings.log_info).toMatchObject({ bool_param: true });
-    expect(await h.call('LogSettings', { settings: { log_info: { bool_param: true } } })).toBeDefined();
-    expect(await h.error('LogSettings', { settings: { log_verbose_level: { uint32_param: 2 } } })).toMatchObject({ code: status.UNIMPLEMENTED });
-    expect(await h.error('LogSettings', { settings: { bogus: { bool_param: true } } })).toMatchObject({ code: status.INVALID_ARGUMENT });
+    expect(settings.log_info).toMatchObject({ bool_param: true, parameter_choice: 'bool_param' });
+    expect(settings.log_format).toMatchObject({ string_param: 'default', parameter_choice: 'string_param' });
+    // A failed load writes an error line to the server's log...
+    const errorsOfFailedLoad = async (): Promise<string[]> => {
+      const before = h.logLines.length;
+      await h.server.loadModel('no_such_model').catch(() => {});
+      return h.logLines.slice(before).filter((line) => line.startsWith('E '));
+    };
+    expect(await errorsOfFailedLoad()).toHaveLength(1);
+    try {
+      const changed = await h.call<Settings>('LogSettings', { settings: { log_verbose_level: { uint32_param: 2 }, log_error: { bool_param: false } } });
+      expect(changed.settings.log_verbose_level).toMatchObject({ uint32_param: 2 });
+      expect(changed.settings.log_error).toMatchObject({ bool_param: false });
+      expect(changed.settings.log_warning).toMatchObject({ bool_param: true });
+      // ...and none once LogSettings has turned errors off.
+      expect(await errorsOfFailedLoad()).toEqual([]);
+
+      expect(await h.error('LogSettings', { settings: { log_format: { string_param: 'xml' } } })).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining("'log_format' must be one of") });
+      expect(await h.error('LogSettings', { settings: { log_info: { uint32_param: 1 } } })).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining("'log_info' must be a boolean") });
+      expect(await h.error('LogSettings', { settings: { bogus: { bool_param: true } } })).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining("unknown log setting 'bogus'") });
+      // A refused request changes nothing, not even its valid settings.
+      await h.error('LogSettings', { settings: { log_verbose_level: { uint32_param: 5 }, log_file: { string_param: '/tmp/nereid.log' } } });
+      expect((await h.call<Settings>('LogSettings', {})).settings.log_verbose_level).toMatchObject({ uint32_param: 2 });
+    } finally {
+      await h.call('LogSettings', { settings: { log_verbose_level: { uint32_param: 0 }, log_error: { bool_param: true } } });
+    }
   });
 });

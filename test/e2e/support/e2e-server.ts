@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { createServer, type Server, type ServerOptions } from '../../../runtime/server/create-server.ts';
 import type { HttpFrontendOptions } from '../../../runtime/http/http-frontend.ts';
+import type { Logger } from '../../../runtime/logging/logger.ts';
 import type { InferenceServer } from '../../../runtime/server/server-api.ts';
 import { memoryLogger } from '../../server/support.ts';
 import { startHttp, type RawResponse, type RunningHttp } from '../../http/support/http-harness.ts';
@@ -32,6 +33,8 @@ export interface E2eServer {
   baseUrl: string;
   /** Server log lines (loads, failures), for tests that wait on what the server did. */
   logLines: string[];
+  /** The log the server and its frontend share. */
+  log: Logger;
   close(): Promise<void>;
 }
 
@@ -48,7 +51,8 @@ export async function startE2e(
   const server = await createServer({ ...options, log });
   let running: RunningHttp;
   try {
-    running = await startHttp(wrap ? wrap(server) : server, http);
+    // One log for the server and its frontend, as `nereid serve` has: /v2/logging changes what both write.
+    running = await startHttp(wrap ? wrap(server) : server, { log, ...http });
   } catch (error) {
     await server.close();
     throw error;
@@ -59,6 +63,7 @@ export async function startE2e(
     port: running.port,
     baseUrl: running.baseUrl,
     logLines: log.lines,
+    log,
     async close() {
       await running.close();
       await server.close();
