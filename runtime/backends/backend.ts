@@ -15,6 +15,7 @@ import type { ModelConfig } from '../../sdk/model-config.ts';
 import type { Tensor } from '../../sdk/tensor.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { CustomMetrics } from '../metrics/custom-metrics.ts';
+import type { Tracer } from '../tracing/tracer.ts';
 
 /** Where an instance runs. KIND_AUTO is resolved to CPU or GPU before instances are created. */
 export interface InstanceSpec {
@@ -43,6 +44,8 @@ export interface ModelHost {
   isModelReady(name: string, version?: string): boolean;
   /** Where a model.ts registers its custom metrics (server-wide, as Triton's); absent in hosts without a metrics endpoint (test harnesses). */
   readonly customMetrics?: CustomMetrics;
+  /** Picks and records the requests to trace (Triton's trace extension); absent in hosts that do not trace (test harnesses). */
+  readonly tracer?: Tracer;
 }
 
 /** Everything a backend needs to load one version of a model. */

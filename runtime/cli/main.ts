@@ -27,6 +27,7 @@ async function serve(options: ServeOptions): Promise<void> {
     strictReadiness: options.strictReadiness,
     repositoryPollSecs: options.repositoryPollSecs,
     defaultMaxBatchSize: options.defaultMaxBatchSize,
+    trace: options.trace,
     log,
   });
   let http: Awaited<ReturnType<typeof createHttpFrontend>> | undefined;

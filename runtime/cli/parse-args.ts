@@ -6,6 +6,7 @@
 import { NereidError } from '../../sdk/errors.ts';
 import type { GrpcTransportSettings } from '../grpc/grpc-transport.ts';
 import { LOG_FORMATS, type LogFormat, type LogSettingsInit } from '../logging/log-settings.ts';
+import { TraceSettings } from '../tracing/trace-settings.ts';
 import type { ModelControlMode } from '../server/model-manager.ts';
 
 export interface ServeOptions {
@@ -31,6 +32,8 @@ export interface ServeOptions {
   defaultMaxBatchSize: number;
   /** The log's starting settings (--log-verbose, --log-info, --log-warning, --log-error, --log-format); /v2/logging changes them later. */
   log: LogSettingsInit;
+  /** Trace settings at start, under Triton's names (--trace-config); /v2/trace/setting changes them later. */
+  trace: Record<string, string | string[]>;
   exitTimeoutSecs: number;
 }
 
@@ -69,6 +72,9 @@ export const USAGE = `Usage: nereid serve --model-repository DIR [options]
   --log-warning BOOL            log warnings (default true)
   --log-error BOOL              log errors (default true)
   --log-format FORMAT           default | ISO8601 (default: default)
+  --trace-config [triton,]SETTING=VALUE
+                                tracing (repeatable): level=OFF|TIMESTAMPS, rate=N, count=N,
+                                file=PATH, log-frequency=N (default level=OFF, rate=1000)
   --help, --version`;
 
 const DEFAULTS: ServeOptions = {
@@ -91,6 +97,7 @@ const DEFAULTS: ServeOptions = {
   httpMaxInputSize: 64 * 1024 * 1024,
   defaultMaxBatchSize: 4,
   log: {},
+  trace: {},
   exitTimeoutSecs: 30,
 };
 
@@ -143,6 +150,7 @@ const KNOWN_FLAGS = new Set([
   'exit-timeout-secs',
   'log-verbose',
   'log-format',
+  'trace-config',
   'backend-config',
 ]);
 
@@ -183,6 +191,12 @@ export function parseArgs(argv: readonly string[]): Command {
     applyFlag(options, flag, value);
   }
   if (options.modelRepository.length === 0) throw usageError('--model-repository is required');
+  // Checked as a whole: --trace-config level=TIMESTAMPS may come before its file=.
+  try {
+    new TraceSettings().update(options.trace);
+  } catch (error) {
+    throw usageError(`--trace-config: ${(error as Error).message}`);
+  }
   return { command: 'serve', options };
 }
 
@@ -281,6 +295,9 @@ function applyFlag(options: ServeOptions, flag: string, value: string): void {
     case 'backend-config':
       applyBackendConfig(options, value);
       return;
+    case 'trace-config':
+      applyTraceConfig(options, value);
+      return;
     default: {
       const defaultOnly = GRPC_DEFAULT_ONLY[flag];
       if (defaultOnly) {
@@ -291,6 +308,28 @@ function applyFlag(options: ServeOptions, flag: string, value: string): void {
     }
   }
 }
+
+/** Triton's `--trace-config [triton,]<setting>=<value>` -> the trace setting it names (level may repeat). */
+function applyTraceConfig(options: ServeOptions, value: string): void {
+  const match = /^(?:([^,=]+),)?([^=,]+)=(.*)$/.exec(value);
+  if (!match) throw usageError(`--trace-config expects [triton,]<setting>=<value>, got '${value}'`);
+  const [, mode, setting, settingValue] = match as unknown as [string, string | undefined, string, string];
+  if (mode !== undefined && mode !== 'triton') throw usageError(`--trace-config: trace mode '${mode}' is not supported (only triton)`);
+  if (setting === 'mode') {
+    if (settingValue !== 'triton') throw usageError(`--trace-config: trace mode '${settingValue}' is not supported (only triton)`);
+    return;
+  }
+  const name = TRACE_CONFIG_NAMES[setting];
+  if (!name) throw usageError(`--trace-config: unknown setting '${setting}'; expected one of ${Object.keys(TRACE_CONFIG_NAMES).join(', ')}`);
+  if (name === 'trace_level') {
+    const levels = options.trace.trace_level;
+    options.trace = { ...options.trace, trace_level: Array.isArray(levels) ? [...levels, settingValue] : [settingValue] };
+  } else {
+    options.trace = { ...options.trace, [name]: settingValue };
+  }
+}
+
+const TRACE_CONFIG_NAMES: Record<string, string> = { level: 'trace_level', rate: 'trace_rate', count: 'trace_count', file: 'trace_file', 'log-frequency': 'log_frequency' };
 
 function applyBackendConfig(options: ServeOptions, value: string): void {
   const match = /^([^,]+),([^=]+)=(.*)$/.exec(value);

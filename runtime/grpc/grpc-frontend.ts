@@ -78,7 +78,7 @@ export function createGrpcFrontend(server: InferenceServer, options: GrpcFronten
     ...serverRpcs(server, log),
     ...inferRpcs(server, log, streams),
     ...repositoryRpcs(server, log),
-    ...settingsRpcs(log),
+    ...settingsRpcs(server, log),
   });
   grpc.addService(HEALTH_SERVICE, healthRpcs(server, log));
 

@@ -29,6 +29,7 @@ import { registerRepositoryRoutes } from './repository-routes.ts';
 import { createBodyReader } from './request-body.ts';
 import { registerServerRoutes } from './server-routes.ts';
 import { registerStatsRoutes } from './stats-routes.ts';
+import { registerTraceRoutes } from './trace-routes.ts';
 
 export type { HttpFrontendOptions } from './http-options.ts';
 
@@ -82,6 +83,7 @@ export function createHttpFrontend(server: InferenceServer, options: HttpFronten
   registerGenerateRoutes(app, server);
   registerRepositoryRoutes(app, server);
   registerLoggingRoutes(app, resolved.log.settings);
+  registerTraceRoutes(app, server);
 
   let address: HttpAddress | undefined;
   return {

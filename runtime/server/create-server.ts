@@ -24,6 +24,8 @@ import { renderConfigJson } from '../config/render-config-json.ts';
 import { createLogger, type Logger } from '../logging/logger.ts';
 import { CustomMetrics } from '../metrics/custom-metrics.ts';
 import type { MetricsSource, ModelVersionMetrics } from '../metrics/metrics-source.ts';
+import { TraceSettings, type TraceSettingValue } from '../tracing/trace-settings.ts';
+import { Tracer } from '../tracing/tracer.ts';
 import { describeModel } from './model-metadata.ts';
 import { ModelManager, type ModelControlMode, type ModelSource } from './model-manager.ts';
 import { SERVER_EXTENSIONS, SERVER_NAME, SERVER_VERSION } from './server-identity.ts';
@@ -55,19 +57,23 @@ export interface ServerOptions {
   /** Backends to serve with (default: ONNX Runtime and TypeScript). */
   backends?: readonly Backend[];
   log?: Logger;
+  /** Trace settings at start, under Triton's names (`--trace-config`); the trace extension changes them later. Default: off. */
+  trace?: Readonly<Record<string, TraceSettingValue>>;
 }
 
 export class Server implements InferenceServer, MetricsSource {
   readonly #models: ModelManager;
   readonly #backends: BackendRegistry;
   readonly #customMetrics: CustomMetrics;
+  readonly #tracer: Tracer;
   readonly #mode: ModelControlMode;
   readonly #strictReadiness: boolean;
   readonly #log: Logger;
   #pollTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
-  private constructor(models: ModelManager, backends: BackendRegistry, customMetrics: CustomMetrics, mode: ModelControlMode, strictReadiness: boolean, log: Logger) {
+  private constructor(models: ModelManager, backends: BackendRegistry, customMetrics: CustomMetrics, tracer: Tracer, mode: ModelControlMode, strictReadiness: boolean, log: Logger) {
+    this.#tracer = tracer;
     this.#models = models;
     this.#backends = backends;
     this.#customMetrics = customMetrics;
@@ -86,11 +92,15 @@ export class Server implements InferenceServer, MetricsSource {
     // Models reach the server through `host` (BLS); it is bound once the server exists.
     let server: Server | undefined;
     const customMetrics = new CustomMetrics();
+    const traceSettings = new TraceSettings();
+    traceSettings.update(options.trace ?? {});
+    const tracer = new Tracer(traceSettings, log);
     const host: ModelHost = {
       infer: (request, callers) => server!.infer(request, callers),
       inferStream: (request, callers) => server!.inferStream(request, callers),
       isModelReady: (name, version) => server!.isModelReady(name, version),
       customMetrics,
+      tracer,
     };
     const models = new ModelManager(roots, {
       backends,
@@ -99,7 +109,7 @@ export class Server implements InferenceServer, MetricsSource {
       defaultMaxBatchSize: options.defaultMaxBatchSize ?? 4,
       host,
     });
-    server = new Server(models, backends, customMetrics, mode, options.strictReadiness ?? true, log);
+    server = new Server(models, backends, customMetrics, tracer, mode, options.strictReadiness ?? true, log);
     const loadModels = options.loadModels ?? [];
     if (mode !== 'explicit' && loadModels.length > 0) {
       throw NereidError.invalidArg(`--load-model needs --model-control-mode=explicit (mode is '${mode}')`);
@@ -169,6 +179,11 @@ export class Server implements InferenceServer, MetricsSource {
     }));
   }
 
+  /** The trace settings (Triton's trace extension), global and per model. */
+  get traceSettings(): TraceSettings {
+    return this.#tracer.settings;
+  }
+
   /** The metrics models register from model.ts (server-wide, as Triton's). */
   get customMetrics(): CustomMetrics {
     return this.#customMetrics;
@@ -197,6 +212,7 @@ export class Server implements InferenceServer, MetricsSource {
     clearTimeout(this.#pollTimer);
     await this.#models.close();
     await Promise.allSettled(this.#backends.all.map((backend) => backend.dispose?.()));
+    await this.#tracer.close();
   }
 
   #requireExplicitMode(action: string): void {

@@ -14,6 +14,7 @@ import type { Backend, BackendInstance, BackendLoadContext, ExecRequest, ExecRes
 import { createScheduler } from '../scheduler/create-scheduler.ts';
 import type { Scheduler } from '../scheduler/scheduler.ts';
 import { ModelStats, nanosSince, type FailureReason } from '../stats/model-stats.ts';
+import type { Tracer } from '../tracing/tracer.ts';
 import { ResponseStream } from './response-stream.ts';
 import { RequestValidator, resolveReshape } from './request-validator.ts';
 
@@ -41,6 +42,7 @@ export class ModelVersion {
   /** Counts and durations for the statistics extension and the metrics. */
   readonly stats: ModelStats;
   readonly #validator: RequestValidator;
+  readonly #tracer: Tracer | undefined;
   readonly #scheduler: Scheduler;
   readonly #backend: Backend;
   readonly #context: BackendLoadContext;
@@ -59,6 +61,7 @@ export class ModelVersion {
     this.#context = context;
     this.#instances = instances;
     this.#validator = new RequestValidator(context.config);
+    this.#tracer = context.host.tracer;
     this.stats = new ModelStats(this.name, this.version);
     this.#scheduler = createScheduler(`model '${this.name}' version ${this.version}`, context.config, [...instances.keys()], this.stats, context.host);
     this.#outputReshapes = new Map((context.config.output ?? []).filter((o) => o.reshape).map((o) => [o.name, o.dims]));
@@ -106,8 +109,11 @@ export class ModelVersion {
       );
     }
     const started = performance.now();
+    const traceId = this.#tracer?.sample(this.name) ?? 0;
     const exec = this.#validate(request, callers, started);
+    const queued = traceId ? performance.now() : 0;
     const result = await this.#scheduler.enqueue(exec);
+    if (traceId) this.#trace(traceId, started, queued, result);
     if (!result.ok) {
       this.#recordFailure(result, started);
       throw NereidError.fromData(result.error);
@@ -123,8 +129,10 @@ export class ModelVersion {
    */
   inferStream(request: InferRequest, callers?: ReadonlySet<BackendInstance>): AsyncIterable<InferStreamItem> {
     const started = performance.now();
+    const traceId = this.#tracer?.sample(this.name) ?? 0;
     const stream = new ResponseStream(request.signal);
     let exec = this.#validate({ ...request, signal: stream.signal }, callers, started);
+    const queued = traceId ? performance.now() : 0;
     const fail = (result: Extract<ExecResult, { ok: false }>): void => {
       this.#recordFailure(result, started);
       stream.push({ error: NereidError.fromData(result.error), final: true });
@@ -142,6 +150,8 @@ export class ModelVersion {
       };
     }
     void this.#scheduler.enqueue(exec).then((result) => {
+      // A decoupled model's trace ends with its execute; its responses may go on after.
+      if (traceId) this.#trace(traceId, started, queued, result);
       if (!result.ok) {
         if (!stream.ended) fail(result);
         return;
@@ -151,6 +161,24 @@ export class ModelVersion {
       stream.push({ response: this.#response(request, exec, result), final: true });
     });
     return stream;
+  }
+
+  /**
+   * Records trace `id` of a request that started at `started` and was queued
+   * at `queued` (performance.now() ms): the compute timestamps follow from the
+   * result's queue and compute times, as the statistics count them.
+   */
+  #trace(id: number, started: number, queued: number, result: ExecResult): void {
+    const marks: [string, number][] = [['REQUEST_START', started], ['QUEUE_START', queued]];
+    const compute = result.compute;
+    if (compute && result.queueNs !== undefined) {
+      const computeStart = queued + result.queueNs / 1e6;
+      const inputEnd = computeStart + compute.inputNs / 1e6;
+      const outputStart = inputEnd + compute.inferNs / 1e6;
+      marks.push(['COMPUTE_START', computeStart], ['COMPUTE_INPUT_END', inputEnd], ['COMPUTE_OUTPUT_START', outputStart], ['COMPUTE_END', outputStart + compute.outputNs / 1e6]);
+    }
+    marks.push(['REQUEST_END', performance.now()]);
+    this.#tracer!.record(id, this.name, this.version, marks);
   }
 
   #validate(request: InferRequest, callers: ReadonlySet<BackendInstance> | undefined, started: number): ExecRequest {

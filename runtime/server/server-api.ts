@@ -15,6 +15,7 @@ export enum ModelState {
 }
 
 import type { ModelMetadata, ModelStatisticsResponse, ServerMetadata } from '../../sdk/server-answers.ts';
+import type { TraceSettings } from '../tracing/trace-settings.ts';
 export type { ModelMetadata, ModelStatisticsResponse, ServerMetadata, TensorMetadata } from '../../sdk/server-answers.ts';
 
 export interface RepositoryIndexEntry {
@@ -65,4 +66,6 @@ export interface InferenceServer {
   unloadModel(name: string, options?: UnloadModelOptions): Promise<void>;
   /** Unloads every model, draining in-flight requests, and stops background work (polling). */
   close(): Promise<void>;
+  /** The trace settings (Triton's trace extension); absent on a server that does not trace. */
+  readonly traceSettings?: TraceSettings;
 }

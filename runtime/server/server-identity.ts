@@ -15,5 +15,6 @@ export const SERVER_EXTENSIONS: readonly string[] = Object.freeze([
   'binary_tensor_data',
   'parameters',
   'statistics',
+  'trace',
   'logging',
 ]);

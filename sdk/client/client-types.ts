@@ -62,6 +62,13 @@ export interface UnloadModelOptions extends CallOptions {
  */
 export type LogSettingsMap = Record<string, boolean | number | string>;
 
+/**
+ * Trace settings as Triton's trace extension names them, each a string or a
+ * list of strings: `trace_level` (`["OFF"]` or `["TIMESTAMPS"]`), `trace_rate`,
+ * `trace_count`, `trace_file`, `log_frequency`.
+ */
+export type TraceSettingsMap = Record<string, string | string[]>;
+
 export interface InferenceClient {
   isServerLive(options?: CallOptions): Promise<boolean>;
   isServerReady(options?: CallOptions): Promise<boolean>;
@@ -92,6 +99,10 @@ export interface InferenceClient {
   logSettings(options?: CallOptions): Promise<LogSettingsMap>;
   /** Changes the named log settings (the others stay); answers every setting as it now is. */
   updateLogSettings(settings: LogSettingsMap, options?: CallOptions): Promise<LogSettingsMap>;
+  /** The trace settings (Triton's trace extension) of `model`, or the global ones. */
+  traceSettings(model?: string, options?: CallOptions): Promise<TraceSettingsMap>;
+  /** Changes the named trace settings of `model` (or the global ones); `null` clears one. Answers the settings as they now are. */
+  updateTraceSettings(settings: Record<string, string | string[] | null>, model?: string, options?: CallOptions): Promise<TraceSettingsMap>;
   /** Closes the client's connections; calls after it fail. */
   close(): void;
 }

@@ -31,6 +31,7 @@ import type {
   InferOptions,
   LoadModelOptions,
   LogSettingsMap,
+  TraceSettingsMap,
   ModelCallOptions,
   ModelMetadata,
   ModelStatisticsResponse,
@@ -75,6 +76,9 @@ function withoutNulls<T>(value: T): T {
   }
   return value;
 }
+
+/** Every trace setting of Triton's trace extension. */
+const TRACE_SETTING_NAMES = ['trace_level', 'trace_rate', 'trace_count', 'trace_file', 'log_frequency'];
 
 function cancelledBeforeStart(): NereidError {
   return NereidError.cancelled('call cancelled before it started');
@@ -238,6 +242,26 @@ export class GrpcClient implements InferenceClient {
     const answer = INFERENCE_RPCS.LogSettings!.responseType.toObject(message, { oneofs: true }) as { settings?: Record<string, Record<string, boolean | number | string>> };
     const current: LogSettingsMap = {};
     for (const [name, value] of Object.entries(answer.settings ?? {})) current[name] = value[value.parameter_choice as string]!;
+    return current;
+  }
+
+  traceSettings(model?: string, options: CallOptions = {}): Promise<TraceSettingsMap> {
+    return this.#traceSetting({}, model, options.signal);
+  }
+
+  updateTraceSettings(settings: Record<string, string | string[] | null>, model?: string, options: CallOptions = {}): Promise<TraceSettingsMap> {
+    // As over HTTP, an update of a model that names no setting clears the model's own: every one, cleared.
+    const changes = model !== undefined && Object.keys(settings).length === 0 ? Object.fromEntries(TRACE_SETTING_NAMES.map((name) => [name, null])) : settings;
+    return this.#traceSetting(changes, model, options.signal);
+  }
+
+  /** TraceSetting: no settings reads; a setting with no values is cleared. Answers in the HTTP shape (only trace_level a list). */
+  async #traceSetting(settings: Record<string, string | string[] | null>, model: string | undefined, signal?: AbortSignal): Promise<TraceSettingsMap> {
+    const request: Record<string, { value: string[] }> = {};
+    for (const [name, value] of Object.entries(settings)) request[name] = { value: value === null ? [] : Array.isArray(value) ? value : [value] };
+    const answer = await this.#plain<{ settings: Record<string, { value: string[] }> }>('TraceSetting', { settings: request, model_name: model ?? '' }, signal);
+    const current: TraceSettingsMap = {};
+    for (const [name, { value }] of Object.entries(answer.settings)) current[name] = name === 'trace_level' ? value : (value[0] ?? '');
     return current;
   }
 

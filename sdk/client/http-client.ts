@@ -30,6 +30,7 @@ import type {
   InferOptions,
   LoadModelOptions,
   LogSettingsMap,
+  TraceSettingsMap,
   ModelCallOptions,
   ModelMetadata,
   ModelStatisticsResponse,
@@ -62,6 +63,10 @@ function withBinaryOutputs(request: InferRequest): InferRequest {
 
 function base64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+function traceSettingPath(model: string | undefined): string {
+  return model === undefined ? '/v2/trace/setting' : `/v2/models/${encodeURIComponent(model)}/trace/setting`;
 }
 
 export class HttpClient implements InferenceClient {
@@ -167,6 +172,18 @@ export class HttpClient implements InferenceClient {
 
   updateLogSettings(settings: LogSettingsMap, options: CallOptions = {}): Promise<LogSettingsMap> {
     return this.#transport.json('POST', '/v2/logging', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(settings),
+      signal: options.signal,
+    });
+  }
+
+  traceSettings(model?: string, options: CallOptions = {}): Promise<TraceSettingsMap> {
+    return this.#transport.json('GET', traceSettingPath(model), { signal: options.signal });
+  }
+
+  updateTraceSettings(settings: Record<string, string | string[] | null>, model?: string, options: CallOptions = {}): Promise<TraceSettingsMap> {
+    return this.#transport.json('POST', traceSettingPath(model), {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(settings),
       signal: options.signal,

@@ -84,6 +84,16 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['--model-repository=m', '--log-info=sometimes'])).toThrow(/--log-info expects true or false/);
   });
 
+  it("reads Triton's --trace-config (repeatable, with or without the triton, prefix) and checks the settings together", () => {
+    expect(serveOptions(['--model-repository=m']).trace).toEqual({});
+    const options = serveOptions(['--model-repository=m', '--trace-config', 'level=TIMESTAMPS', '--trace-config=triton,file=/tmp/t.json', '--trace-config=rate=10', '--trace-config=count=5', '--trace-config=triton,log-frequency=50', '--trace-config=mode=triton']);
+    expect(options.trace).toEqual({ trace_level: ['TIMESTAMPS'], trace_file: '/tmp/t.json', trace_rate: '10', trace_count: '5', log_frequency: '50' });
+    expect(() => parseArgs(['--model-repository=m', '--trace-config=level=TIMESTAMPS'])).toThrow(/--trace-config: .*needs a trace_file/);
+    expect(() => parseArgs(['--model-repository=m', '--trace-config=opentelemetry,url=http://x'])).toThrow(/trace mode 'opentelemetry' is not supported/);
+    expect(() => parseArgs(['--model-repository=m', '--trace-config=rate=0'])).toThrow(/'trace_rate' must be an integer >= 1/);
+    expect(() => parseArgs(['--model-repository=m', '--trace-config=speed=1'])).toThrow(/unknown setting 'speed'/);
+  });
+
   it('recognises help and version', () => {
     expect(parseArgs(['--help'])).toEqual({ command: 'help' });
     expect(parseArgs(['--version'])).toEqual({ command: 'version' });

@@ -101,6 +101,24 @@ describe.each(['http', 'grpc'] as const)('%s client', (kind) => {
     }
   });
 
+  it('reads and changes the global and per-model trace settings (the trace extension)', async () => {
+    const defaults = { trace_level: ['OFF'], trace_rate: '1000', trace_count: '-1', trace_file: '', log_frequency: '0' };
+    expect(await client().traceSettings()).toEqual(defaults);
+    try {
+      expect(await client().updateTraceSettings({ trace_rate: '3', trace_count: '10' }, 'simple')).toEqual({ ...defaults, trace_rate: '3', trace_count: '10' });
+      expect(await client().traceSettings('simple')).toMatchObject({ trace_rate: '3' });
+      expect(await client().traceSettings()).toEqual(defaults);
+      expect(await client().updateTraceSettings({ trace_rate: null }, 'simple')).toMatchObject({ trace_rate: '1000', trace_count: '10' });
+      // An update naming no setting clears the model's own, on both protocols.
+      expect(await client().updateTraceSettings({}, 'simple')).toEqual(defaults);
+      const error = await rejection(client().updateTraceSettings({ trace_level: ['TENSORS'] }));
+      expect(error.code).toBe('INVALID_ARG');
+      expect(error.message).toContain('TENSORS is not supported');
+    } finally {
+      await client().updateTraceSettings({}, 'simple');
+    }
+  });
+
   it('reads the completed model config', async () => {
     const config = await client().modelConfig('simple');
     expect(config).toMatchObject({ name: 'simple', platform: 'onnxruntime_onnx', max_batch_size: 8 });

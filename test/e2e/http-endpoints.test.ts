@@ -5,6 +5,9 @@
  * without config.pbtxt, a multi-version model, a broken config.pbtxt and a
  * corrupt model.onnx.
  */
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inferOverHttp } from '../http/support/http-harness.ts';
 import { addSubModel, createTempRepository, identityModel, removeTempRepository, writeFixture, writeModel } from '../support/onnx-fixtures.ts';
@@ -48,7 +51,7 @@ describe('health and server metadata', () => {
     const body = (await res.json()) as { name: string; version: string; extensions: string[] };
     expect(body.name).toBe('nereid');
     expect(body.version).toMatch(/^\d+\.\d+\.\d+/);
-    expect(body.extensions).toEqual(expect.arrayContaining(['binary_tensor_data', 'model_repository', 'model_configuration', 'parameters', 'logging']));
+    expect(body.extensions).toEqual(expect.arrayContaining(['binary_tensor_data', 'model_repository', 'model_configuration', 'parameters', 'logging', 'trace']));
   });
 
   it('GET /v2/logging answers the log settings; POST changes the ones named (all or nothing), and the server log follows', async () => {
@@ -74,6 +77,40 @@ describe('health and server metadata', () => {
       expect(await (await fetch(url('/v2/logging'))).json()).toMatchObject({ log_error: false, log_verbose_level: 1 });
     } finally {
       await postJson(url('/v2/logging'), { log_error: true, log_verbose_level: 0 });
+    }
+  });
+
+  it('trace extension: /v2/trace/setting turns on TIMESTAMPS tracing, and traced requests land in trace_file.<k> in Triton\'s schema', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nereid-trace-'));
+    const file = join(dir, 'trace.json');
+    try {
+      expect(await (await fetch(url('/v2/trace/setting'))).json()).toEqual({ trace_level: ['OFF'], trace_rate: '1000', trace_count: '-1', trace_file: '', log_frequency: '0' });
+      const on = await postJson(url('/v2/trace/setting'), { trace_level: ['TIMESTAMPS'], trace_rate: '1', trace_file: file, log_frequency: '2' });
+      expect(await on.json()).toEqual({ trace_level: ['TIMESTAMPS'], trace_rate: '1', trace_count: '-1', trace_file: file, log_frequency: '2' });
+      for (let seed = 0; seed < 2; seed++) expect((await postJson(url('/v2/models/simple/infer'), simpleJsonBody(seed))).status).toBe(200);
+      await expect.poll(() => readdir(dir), { timeout: 5_000 }).toEqual(['trace.json.0']);
+      const traces = JSON.parse(await readFile(`${file}.0`, 'utf8')) as { id: number; model_name: string; model_version: number; timestamps: { name: string; ns: number }[] }[];
+      expect(traces.map((trace) => [trace.model_name, trace.model_version])).toEqual([['simple', 1], ['simple', 1]]);
+      expect(traces[0]!.id).not.toBe(traces[1]!.id);
+      for (const { timestamps } of traces) {
+        expect(timestamps.map((t) => t.name)).toEqual(['REQUEST_START', 'QUEUE_START', 'COMPUTE_START', 'COMPUTE_INPUT_END', 'COMPUTE_OUTPUT_START', 'COMPUTE_END', 'REQUEST_END']);
+        const ns = timestamps.map((t) => t.ns);
+        expect(ns).toEqual([...ns].sort((x, y) => x - y));
+        expect(ns.at(-1)! - ns[0]!).toBeGreaterThan(0);
+      }
+
+      // A model's own settings override the global ones; a POST naming none clears them.
+      expect(await (await postJson(url('/v2/models/simple/trace/setting'), { trace_rate: '5' })).json()).toMatchObject({ trace_rate: '5', trace_file: file });
+      expect(await (await fetch(url('/v2/models/simple/trace/setting'))).json()).toMatchObject({ trace_rate: '5' });
+      expect(await (await fetch(url('/v2/trace/setting'))).json()).toMatchObject({ trace_rate: '1' });
+      expect(await (await postJson(url('/v2/models/simple/trace/setting'), {})).json()).toMatchObject({ trace_rate: '1' });
+
+      await expectError(await postJson(url('/v2/trace/setting'), { trace_level: ['TENSORS'] }), 400, 'TENSORS is not supported by this server');
+      await expectError(await postJson(url('/v2/trace/setting'), { trace_rate: 5 }), 400, "trace setting 'trace_rate' must be a string, a list of strings or null");
+      await expectError(await fetch(url('/v2/models/no_such_model/trace/setting')), 404, 'no_such_model');
+    } finally {
+      await postJson(url('/v2/trace/setting'), { trace_level: ['OFF'], trace_rate: null, trace_file: null, log_frequency: null });
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

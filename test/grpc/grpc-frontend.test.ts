@@ -381,13 +381,29 @@ describe('statistics, repository and unsupported RPCs', () => {
     expect((await h.error('RepositoryModelLoad', { model_name: 'id_int8', parameters: { 'file:1/model.onnx': { bytes_param: Buffer.alloc(1) } } })).details).toContain("need a 'config' parameter");
   });
 
-  it('shared memory and trace answer UNIMPLEMENTED', async () => {
+  it('shared memory answers UNIMPLEMENTED', async () => {
     for (const rpc of ['SystemSharedMemoryStatus', 'SystemSharedMemoryRegister', 'SystemSharedMemoryUnregister', 'CudaSharedMemoryStatus', 'CudaSharedMemoryRegister', 'CudaSharedMemoryUnregister']) {
       const error = await h.error(rpc, {});
       expect(error.code, rpc).toBe(status.UNIMPLEMENTED);
       expect(error.details).toMatch(/shared memory is not supported by this server/);
     }
-    expect(await h.error('TraceSetting', {})).toMatchObject({ code: status.UNIMPLEMENTED, details: expect.stringContaining('tracing is not supported') });
+  });
+
+  it('TraceSetting reads and changes the global and per-model trace settings; a setting with no values is cleared', async () => {
+    type Settings = { settings: Record<string, { value: string[] }> };
+    const values = (answer: Settings) => Object.fromEntries(Object.entries(answer.settings).map(([name, setting]) => [name, setting.value]));
+    expect(values(await h.call<Settings>('TraceSetting', {}))).toEqual({ trace_level: ['OFF'], trace_rate: ['1000'], trace_count: ['-1'], trace_file: [''], log_frequency: ['0'] });
+    const model = 'simple';
+    try {
+      expect(values(await h.call<Settings>('TraceSetting', { model_name: model, settings: { trace_rate: { value: ['7'] } } }))).toMatchObject({ trace_rate: ['7'] });
+      expect(values(await h.call<Settings>('TraceSetting', { model_name: model }))).toMatchObject({ trace_rate: ['7'] });
+      expect(values(await h.call<Settings>('TraceSetting', {}))).toMatchObject({ trace_rate: ['1000'] });
+      expect(values(await h.call<Settings>('TraceSetting', { model_name: model, settings: { trace_rate: { value: [] } } }))).toMatchObject({ trace_rate: ['1000'] });
+      expect(await h.error('TraceSetting', { settings: { trace_level: { value: ['TIMESTAMPS'] } } })).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('needs a trace_file') });
+      expect(await h.error('TraceSetting', { model_name: 'no_such_model' })).toMatchObject({ code: status.NOT_FOUND });
+    } finally {
+      await h.call('TraceSetting', { model_name: model, settings: { trace_rate: { value: [] } } });
+    }
   });
 
   it('LogSettings reports the log settings, changes the ones named, and refuses bad ones with INVALID_ARGUMENT', async () => {
