@@ -10,8 +10,9 @@
  * - `trace_count`: how many more traces to collect; -1 for no limit. It
  *   counts down as traces are collected.
  * - `trace_file`: where traces go, as a JSON array; required once tracing is on.
- * - `log_frequency`: 0 writes `trace_file` when tracing stops (shutdown, or the
- *   file changes); N writes every N traces to `trace_file.0`, `.1`, ...
+ * - `log_frequency`: 0 keeps the traces and writes them to `trace_file` at
+ *   shutdown; N writes every N traces to `trace_file.0`, `.1`, ... (a trace
+ *   goes to the file that was set when it ended).
  *
  * A setting given as `null` (HTTP) or with no values (gRPC) is cleared: a
  * model's falls back to the global one, a global one to its default.
