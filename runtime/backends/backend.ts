@@ -31,8 +31,13 @@ export interface InstanceSpec {
  * model.ts can call other models (BLS) through the same path as the network.
  */
 export interface ModelHost {
-  /** `server.infer()` for a model's own requests; `callers` are the instances waiting for this one (ExecRequest.callers). */
-  infer(request: InferRequest, callers?: ReadonlySet<BackendInstance>): Promise<InferResponse>;
+  /**
+   * `server.infer()` for a model's own requests; `callers` are the instances
+   * waiting for this one (ExecRequest.callers); `traceParent` the trace of
+   * the request this one is part of (ExecRequest.traceId): it is traced as
+   * that trace's child.
+   */
+  infer(request: InferRequest, callers?: ReadonlySet<BackendInstance>, traceParent?: number): Promise<InferResponse>;
   /**
    * `server.inferStream()` for a model's own requests: any model's responses
    * as they come (a decoupled model's 0..N, another's one), the last item
@@ -40,7 +45,7 @@ export interface ModelHost {
    * iteration early cancels the request. `callers` as for `infer`. Absent in
    * hosts that cannot stream (test harnesses).
    */
-  inferStream?(request: InferRequest, callers?: ReadonlySet<BackendInstance>): AsyncIterable<InferStreamItem>;
+  inferStream?(request: InferRequest, callers?: ReadonlySet<BackendInstance>, traceParent?: number): AsyncIterable<InferStreamItem>;
   isModelReady(name: string, version?: string): boolean;
   /** Where a model.ts registers its custom metrics (server-wide, as Triton's); absent in hosts without a metrics endpoint (test harnesses). */
   readonly customMetrics?: CustomMetrics;
@@ -117,6 +122,8 @@ export interface ExecRequest {
   readonly correlationId?: bigint | string;
   /** Set by the sequence batcher: 1 = SEQUENCE_START, 2 = SEQUENCE_END (Triton's request flags); absent or 0 outside a sequence. */
   readonly flags?: number;
+  /** The request's trace id when it is traced (the trace extension): an ensemble passes it on, and its steps are traced as children. */
+  readonly traceId?: number;
 }
 
 /** One result per request: the outputs, or an error for just that request. */

@@ -119,7 +119,7 @@ export class EnsembleScheduler implements Scheduler {
         // As Triton, cancellation is checked between steps (a step's own scheduler checks it while the step is queued).
         if (exec.signal?.aborted) return stepFailed(step, NereidError.cancelled('the request was cancelled'));
         const inputs = step.inputs.map(([input, tensor]) => take(tensor, input));
-        this.#host.infer(stepRequest(step, inputs, exec, parameters), exec.callers).then(
+        this.#host.infer(stepRequest(step, inputs, exec, parameters), exec.callers, exec.traceId).then(
           (response) => done(step, response),
           (error: unknown) => stepFailed(step, error),
         );

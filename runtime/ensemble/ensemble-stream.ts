@@ -176,7 +176,7 @@ export class EnsembleStream {
   async #runStep(branch: Branch, step: CompiledStep): Promise<void> {
     try {
       const inputs = step.inputs.map(([input, tensor]) => this.#take(branch, tensor, input));
-      const stream = this.#host.inferStream!(stepRequest(step, inputs, this.#exec, this.#parameters), this.#exec.callers);
+      const stream = this.#host.inferStream!(stepRequest(step, inputs, this.#exec, this.#parameters), this.#exec.callers, this.#exec.traceId);
       let first = true;
       for await (const item of stream) {
         // Leaving the loop cancels the step's request (a failed branch wants no more of it).

@@ -96,8 +96,8 @@ export class Server implements InferenceServer, MetricsSource {
     traceSettings.update(options.trace ?? {});
     const tracer = new Tracer(traceSettings, log);
     const host: ModelHost = {
-      infer: (request, callers) => server!.infer(request, callers),
-      inferStream: (request, callers) => server!.inferStream(request, callers),
+      infer: (request, callers, traceParent) => server!.infer(request, callers, traceParent),
+      inferStream: (request, callers, traceParent) => server!.inferStream(request, callers, traceParent),
       isModelReady: (name, version) => server!.isModelReady(name, version),
       customMetrics,
       tracer,
@@ -152,19 +152,23 @@ export class Server implements InferenceServer, MetricsSource {
     return renderConfigJson(this.#models.resolve(name, version).config);
   }
 
-  /** Runs one inference. `callers` is for BLS requests only: the model instances waiting for this one (see ExecRequest). */
-  infer(request: InferRequest, callers?: ReadonlySet<BackendInstance>): Promise<InferResponse> {
+  /**
+   * Runs one inference. `callers` is for BLS requests only: the model
+   * instances waiting for this one (see ExecRequest); `traceParent` for an
+   * ensemble's steps (see ModelHost.infer).
+   */
+  infer(request: InferRequest, callers?: ReadonlySet<BackendInstance>, traceParent?: number): Promise<InferResponse> {
     try {
       if (request.parameters) rejectReservedParameters(request.parameters);
-      return this.#models.resolve(request.model, request.version).infer(request, callers);
+      return this.#models.resolve(request.model, request.version).infer(request, callers, traceParent);
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  inferStream(request: InferRequest, callers?: ReadonlySet<BackendInstance>): AsyncIterable<InferStreamItem> {
+  inferStream(request: InferRequest, callers?: ReadonlySet<BackendInstance>, traceParent?: number): AsyncIterable<InferStreamItem> {
     if (request.parameters) rejectReservedParameters(request.parameters);
-    return this.#models.resolve(request.model, request.version).inferStream(request, callers);
+    return this.#models.resolve(request.model, request.version).inferStream(request, callers, traceParent);
   }
 
   modelStatistics(name?: string, version?: string): ModelStatisticsResponse {

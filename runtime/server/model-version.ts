@@ -102,18 +102,18 @@ export class ModelVersion {
     return this.config.model_transaction_policy?.decoupled === true;
   }
 
-  async infer(request: InferRequest, callers?: ReadonlySet<BackendInstance>): Promise<InferResponse> {
+  async infer(request: InferRequest, callers?: ReadonlySet<BackendInstance>, traceParent?: number): Promise<InferResponse> {
     if (this.decoupled) {
       throw NereidError.unsupported(
         `model '${this.name}' version ${this.version} is decoupled (it may send any number of responses per request): call it through a stream: POST /v2/models/${this.name}/generate_stream, gRPC ModelStreamInfer, or server.inferStream()`,
       );
     }
     const started = performance.now();
-    const traceId = this.#tracer?.sample(this.name) ?? 0;
-    const exec = this.#validate(request, callers, started);
+    const traceId = this.#traceId(traceParent);
+    const exec = this.#validate(request, callers, started, traceId);
     const queued = traceId ? performance.now() : 0;
     const result = await this.#scheduler.enqueue(exec);
-    if (traceId) this.#trace(traceId, started, queued, result);
+    if (traceId) this.#trace(traceId, traceParent, started, queued, result);
     if (!result.ok) {
       this.#recordFailure(result, started);
       throw NereidError.fromData(result.error);
@@ -127,11 +127,11 @@ export class ModelVersion {
    * sends them, any other model's one response. Throws at once for a request
    * that fails validation. Stopping the iteration early cancels the request.
    */
-  inferStream(request: InferRequest, callers?: ReadonlySet<BackendInstance>): AsyncIterable<InferStreamItem> {
+  inferStream(request: InferRequest, callers?: ReadonlySet<BackendInstance>, traceParent?: number): AsyncIterable<InferStreamItem> {
     const started = performance.now();
-    const traceId = this.#tracer?.sample(this.name) ?? 0;
+    const traceId = this.#traceId(traceParent);
     const stream = new ResponseStream(request.signal);
-    let exec = this.#validate({ ...request, signal: stream.signal }, callers, started);
+    let exec = this.#validate({ ...request, signal: stream.signal }, callers, started, traceId);
     const queued = traceId ? performance.now() : 0;
     const fail = (result: Extract<ExecResult, { ok: false }>): void => {
       this.#recordFailure(result, started);
@@ -151,7 +151,7 @@ export class ModelVersion {
     }
     void this.#scheduler.enqueue(exec).then((result) => {
       // A decoupled model's trace ends with its execute; its responses may go on after.
-      if (traceId) this.#trace(traceId, started, queued, result);
+      if (traceId) this.#trace(traceId, traceParent, started, queued, result);
       if (!result.ok) {
         if (!stream.ended) fail(result);
         return;
@@ -163,12 +163,19 @@ export class ModelVersion {
     return stream;
   }
 
+  /** The id of this request's trace, or 0: a traced ensemble's steps are always traced, other requests when sampled. */
+  #traceId(traceParent: number | undefined): number {
+    if (!this.#tracer) return 0;
+    return traceParent ? this.#tracer.child() : this.#tracer.sample(this.name);
+  }
+
   /**
-   * Records trace `id` of a request that started at `started` and was queued
-   * at `queued` (performance.now() ms): the compute timestamps follow from the
-   * result's queue and compute times, as the statistics count them.
+   * Records trace `id` (a child of `parent` when set) of a request that
+   * started at `started` and was queued at `queued` (performance.now() ms):
+   * the compute timestamps follow from the result's queue and compute times,
+   * as the statistics count them.
    */
-  #trace(id: number, started: number, queued: number, result: ExecResult): void {
+  #trace(id: number, parent: number | undefined, started: number, queued: number, result: ExecResult): void {
     const marks: [string, number][] = [['REQUEST_START', started], ['QUEUE_START', queued]];
     const compute = result.compute;
     if (compute && result.queueNs !== undefined) {
@@ -178,12 +185,13 @@ export class ModelVersion {
       marks.push(['COMPUTE_START', computeStart], ['COMPUTE_INPUT_END', inputEnd], ['COMPUTE_OUTPUT_START', outputStart], ['COMPUTE_END', outputStart + compute.outputNs / 1e6]);
     }
     marks.push(['REQUEST_END', performance.now()]);
-    this.#tracer!.record(id, this.name, this.version, marks);
+    this.#tracer!.record(id, this.name, this.version, marks, parent);
   }
 
-  #validate(request: InferRequest, callers: ReadonlySet<BackendInstance> | undefined, started: number): ExecRequest {
+  #validate(request: InferRequest, callers: ReadonlySet<BackendInstance> | undefined, started: number, traceId = 0): ExecRequest {
     try {
-      return this.#validator.validate(request, callers);
+      const exec = this.#validator.validate(request, callers);
+      return traceId ? { ...exec, traceId } : exec;
     } catch (error) {
       this.stats.recordFailure(nanosSince(started), 'OTHER');
       throw error;

@@ -8,6 +8,9 @@
  *    "timestamps": [{ "name": "REQUEST_START", "ns": 8312254130012 }, ...] }]
  * ```
  *
+ * The steps of a traced ensemble are traced too, whatever their own rate,
+ * each with `parent_id` naming the ensemble's trace (as in Triton).
+ *
  * Timestamps are monotonic nanoseconds (`process.hrtime`), like Triton's
  * steady clock: REQUEST_START, QUEUE_START, COMPUTE_START,
  * COMPUTE_INPUT_END, COMPUTE_OUTPUT_START, COMPUTE_END, REQUEST_END (a
@@ -68,13 +71,19 @@ export class Tracer {
     return this.#nextId++;
   }
 
-  /** Adds trace `id` of `model` (its `marks` in order) to its trace file's output. */
-  record(id: number, model: string, version: number, marks: readonly TraceMark[]): void {
+  /** The id of a new trace that is part of a traced request (an ensemble's step): not sampled, not counted. */
+  child(): number {
+    return this.#nextId++;
+  }
+
+  /** Adds trace `id` of `model` (its `marks` in order; `parent`: the trace it is part of) to its trace file's output. */
+  record(id: number, model: string, version: number, marks: readonly TraceMark[], parent?: number): void {
     const { file, logFrequency } = this.settings.effective(model);
     if (file === '') return;
     const timestamps = marks.map(([name, ms]) => `{"name":"${name}","ns":${toNs(ms)}}`).join(',');
     const pending = this.#pending.get(file) ?? [];
-    pending.push(`{"id":${id},"model_name":${JSON.stringify(model)},"model_version":${version},"timestamps":[${timestamps}]}`);
+    const parentId = parent ? `,"parent_id":${parent}` : '';
+    pending.push(`{"id":${id}${parentId},"model_name":${JSON.stringify(model)},"model_version":${version},"timestamps":[${timestamps}]}`);
     this.#pending.set(file, pending);
     if (logFrequency > 0 && pending.length >= logFrequency) this.#write(file, true);
   }

@@ -80,20 +80,30 @@ describe('health and server metadata', () => {
     }
   });
 
-  it('trace extension: /v2/trace/setting turns on TIMESTAMPS tracing, and traced requests land in trace_file.<k> in Triton\'s schema', async () => {
+  it("trace extension: /v2/trace/setting turns on TIMESTAMPS tracing; traced requests land in trace_file.<k> in Triton's schema, an ensemble's steps as its children", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'nereid-trace-'));
     const file = join(dir, 'trace.json');
     try {
       expect(await (await fetch(url('/v2/trace/setting'))).json()).toEqual({ trace_level: ['OFF'], trace_rate: '1000', trace_count: '-1', trace_file: '', log_frequency: '0' });
-      const on = await postJson(url('/v2/trace/setting'), { trace_level: ['TIMESTAMPS'], trace_rate: '1', trace_file: file, log_frequency: '2' });
-      expect(await on.json()).toEqual({ trace_level: ['TIMESTAMPS'], trace_rate: '1', trace_count: '-1', trace_file: file, log_frequency: '2' });
+      const on = await postJson(url('/v2/trace/setting'), { trace_level: ['TIMESTAMPS'], trace_rate: '1', trace_file: file, log_frequency: '5' });
+      expect(await on.json()).toEqual({ trace_level: ['TIMESTAMPS'], trace_rate: '1', trace_count: '-1', trace_file: file, log_frequency: '5' });
       for (let seed = 0; seed < 2; seed++) expect((await postJson(url('/v2/models/simple/infer'), simpleJsonBody(seed))).status).toBe(200);
+      // simple_chain: two steps of simple, traced as the ensemble's children (5 traces in all).
+      expect((await postJson(url('/v2/models/simple_chain/infer'), simpleJsonBody(3))).status).toBe(200);
       await expect.poll(() => readdir(dir), { timeout: 5_000 }).toEqual(['trace.json.0']);
-      const traces = JSON.parse(await readFile(`${file}.0`, 'utf8')) as { id: number; model_name: string; model_version: number; timestamps: { name: string; ns: number }[] }[];
-      expect(traces.map((trace) => [trace.model_name, trace.model_version])).toEqual([['simple', 1], ['simple', 1]]);
-      expect(traces[0]!.id).not.toBe(traces[1]!.id);
-      for (const { timestamps } of traces) {
-        expect(timestamps.map((t) => t.name)).toEqual(['REQUEST_START', 'QUEUE_START', 'COMPUTE_START', 'COMPUTE_INPUT_END', 'COMPUTE_OUTPUT_START', 'COMPUTE_END', 'REQUEST_END']);
+      type Trace = { id: number; parent_id?: number; model_name: string; model_version: number; timestamps: { name: string; ns: number }[] };
+      const traces = JSON.parse(await readFile(`${file}.0`, 'utf8')) as Trace[];
+      const chain = traces.find((trace) => trace.model_name === 'simple_chain')!;
+      expect(chain.parent_id).toBeUndefined();
+      const roots = traces.filter((trace) => trace.model_name === 'simple' && trace.parent_id === undefined);
+      const steps = traces.filter((trace) => trace.parent_id !== undefined);
+      expect(roots.map((trace) => trace.model_version)).toEqual([1, 1]);
+      expect(steps.map((trace) => [trace.model_name, trace.parent_id])).toEqual([['simple', chain.id], ['simple', chain.id]]);
+      expect(new Set(traces.map((trace) => trace.id)).size).toBe(5);
+      for (const { model_name, timestamps } of traces) {
+        // An ensemble computes nothing itself: its steps carry the compute timestamps.
+        const computed = model_name === 'simple' ? ['COMPUTE_START', 'COMPUTE_INPUT_END', 'COMPUTE_OUTPUT_START', 'COMPUTE_END'] : [];
+        expect(timestamps.map((t) => t.name)).toEqual(['REQUEST_START', 'QUEUE_START', ...computed, 'REQUEST_END']);
         const ns = timestamps.map((t) => t.ns);
         expect(ns).toEqual([...ns].sort((x, y) => x - y));
         expect(ns.at(-1)! - ns[0]!).toBeGreaterThan(0);
