@@ -1,7 +1,7 @@
 /**
  * What a server answers besides inferences, as the KServe v2 / Triton
- * protocols shape it: server and model metadata, the repository index and
- * the statistics extension. The server builds these (runtime/) and the
+ * protocols shape it: server and model metadata, the repository index, the
+ * statistics extension, and the log and trace settings. The server builds these (runtime/) and the
  * clients read them (sdk/client/): one definition for both.
  *
  * @example
@@ -85,3 +85,19 @@ export interface ModelStatistics {
 export interface ModelStatisticsResponse {
   model_stats: ModelStatistics[];
 }
+
+/**
+ * Log settings as Triton's logging extension names them: `log_info`,
+ * `log_warning`, `log_error` (booleans), `log_verbose_level` (an integer >= 0),
+ * `log_format` (`default` or `ISO8601`) and `log_file` (a path; "" for the console).
+ */
+export type LogSettingsMap = Record<string, boolean | number | string>;
+
+/** Every trace setting of Triton's trace extension. */
+export const TRACE_SETTING_NAMES = ['trace_level', 'trace_rate', 'trace_count', 'trace_file', 'log_frequency'] as const;
+
+/**
+ * Trace settings under those names, each a string except `trace_level`, a
+ * list of strings (`["OFF"]` or `["TIMESTAMPS"]`).
+ */
+export type TraceSettingsMap = Record<string, string | string[]>;

@@ -16,6 +16,7 @@
  * ```
  */
 import { NereidError } from '../../sdk/errors.ts';
+import type { LogSettingsMap } from '../../sdk/server-answers.ts';
 
 export const LOG_FORMATS = ['default', 'ISO8601'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
@@ -49,7 +50,7 @@ export class LogSettings {
   }
 
   /** Every setting, under Triton's names. */
-  toTriton(): Record<string, LogSettingValue> {
+  toTriton(): LogSettingsMap {
     return {
       log_file: '',
       log_info: this.info,

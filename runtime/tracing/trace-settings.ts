@@ -27,6 +27,7 @@
  * ```
  */
 import { NereidError } from '../../sdk/errors.ts';
+import { TRACE_SETTING_NAMES, type TraceSettingsMap } from '../../sdk/server-answers.ts';
 
 export type TraceLevel = 'OFF' | 'TIMESTAMPS';
 
@@ -43,7 +44,7 @@ export type TraceSettingValue = string | string[] | null;
 
 export const DEFAULT_TRACE_CONFIG: Readonly<TraceConfig> = Object.freeze({ level: 'OFF', rate: 1000, count: -1, file: '', logFrequency: 0 });
 
-const KEYS: Record<string, keyof TraceConfig> = {
+const KEYS: Record<(typeof TRACE_SETTING_NAMES)[number], keyof TraceConfig> = {
   trace_level: 'level',
   trace_rate: 'rate',
   trace_count: 'count',
@@ -67,7 +68,7 @@ export class TraceSettings {
   }
 
   /** Every setting of `model` (or the global ones) under Triton's names. */
-  toTriton(model?: string): Record<string, string | string[]> {
+  toTriton(model?: string): TraceSettingsMap {
     const config = this.effective(model);
     return {
       trace_level: [config.level],
@@ -83,8 +84,8 @@ export class TraceSettings {
     const scope = model === undefined ? 'global' : `model '${model}'`;
     const base: Partial<TraceConfig> = model === undefined ? { ...this.#global } : { ...this.#models.get(model) };
     for (const [name, value] of Object.entries(changes)) {
-      const key = KEYS[name];
-      if (!key) throw NereidError.invalidArg(`unknown trace setting '${name}'; the settings are ${Object.keys(KEYS).join(', ')}`);
+      const key = (KEYS as Record<string, keyof TraceConfig | undefined>)[name];
+      if (!key) throw NereidError.invalidArg(`unknown trace setting '${name}'; the settings are ${TRACE_SETTING_NAMES.join(', ')}`);
       if (value === null || value === undefined || (Array.isArray(value) && value.length === 0)) {
         if (model === undefined) (base as Record<string, unknown>)[key] = DEFAULT_TRACE_CONFIG[key];
         else delete base[key];

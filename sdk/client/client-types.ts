@@ -36,8 +36,8 @@ export interface InferOptions extends CallOptions {
   binary?: boolean;
 }
 
-import type { ModelMetadata, ModelStatisticsResponse, RepositoryIndexEntry, ServerMetadata } from '../server-answers.ts';
-export type { ModelMetadata, ModelStatistics, ModelStatisticsResponse, RepositoryIndexEntry, ServerMetadata, StatisticDuration, TensorMetadata } from '../server-answers.ts';
+import type { LogSettingsMap, ModelMetadata, ModelStatisticsResponse, RepositoryIndexEntry, ServerMetadata, TraceSettingsMap } from '../server-answers.ts';
+export type { LogSettingsMap, ModelMetadata, ModelStatistics, ModelStatisticsResponse, RepositoryIndexEntry, ServerMetadata, StatisticDuration, TensorMetadata, TraceSettingsMap } from '../server-answers.ts';
 
 export interface LoadModelOptions extends CallOptions {
   /** A full model config (as JSON text or an object) used instead of the one on disk. */
@@ -55,20 +55,6 @@ export interface UnloadModelOptions extends CallOptions {
  * A nereid (or Triton) server, whichever protocol reaches it. Every method
  * rejects with a `NereidError` carrying the server's error code and message.
  */
-/**
- * Log settings as Triton's logging extension names them: `log_info`,
- * `log_warning`, `log_error` (booleans), `log_verbose_level` (an integer >= 0),
- * `log_format` (`default` or `ISO8601`) and `log_file` (a path; "" for the console).
- */
-export type LogSettingsMap = Record<string, boolean | number | string>;
-
-/**
- * Trace settings as Triton's trace extension names them, each a string or a
- * list of strings: `trace_level` (`["OFF"]` or `["TIMESTAMPS"]`), `trace_rate`,
- * `trace_count`, `trace_file`, `log_frequency`.
- */
-export type TraceSettingsMap = Record<string, string | string[]>;
-
 export interface InferenceClient {
   isServerLive(options?: CallOptions): Promise<boolean>;
   isServerReady(options?: CallOptions): Promise<boolean>;

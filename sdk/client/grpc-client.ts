@@ -25,6 +25,7 @@ import { isDataType } from '../datatypes.ts';
 import { NereidError } from '../errors.ts';
 import type { InferRequest, InferResponse } from '../inference.ts';
 import type { ModelConfig } from '../model-config.ts';
+import { TRACE_SETTING_NAMES } from '../server-answers.ts';
 import type {
   CallOptions,
   InferenceClient,
@@ -76,9 +77,6 @@ function withoutNulls<T>(value: T): T {
   }
   return value;
 }
-
-/** Every trace setting of Triton's trace extension. */
-const TRACE_SETTING_NAMES = ['trace_level', 'trace_rate', 'trace_count', 'trace_file', 'log_frequency'];
 
 function cancelledBeforeStart(): NereidError {
   return NereidError.cancelled('call cancelled before it started');
