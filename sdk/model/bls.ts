@@ -33,7 +33,7 @@ const waiting = new Map<number, Receiver>();
 let nextCallId = 1;
 
 function descriptorOf(request: InferenceRequest): BlsRequestDescriptor {
-  return {
+  const descriptor: BlsRequestDescriptor = {
     model: request.model,
     version: request.version,
     inputs: request.inputs.map(tensorToDescriptor),
@@ -41,6 +41,9 @@ function descriptorOf(request: InferenceRequest): BlsRequestDescriptor {
     parameters: { ...request.parameters },
     timeoutMs: request.timeoutMs,
   };
+  const traceParent = request.trace().id;
+  if (traceParent !== 0) descriptor.traceParent = traceParent;
+  return descriptor;
 }
 
 /** Sends `request` to the host; resolves when the host resumes this call. */

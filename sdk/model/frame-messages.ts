@@ -171,6 +171,7 @@ export function writeRequests(writer: FrameWriter, requests: readonly RequestDes
     writer.num(request.flags);
     writer.num(request.cancelToken ?? 0);
     writer.num(request.responseToken ?? 0);
+    writer.num(request.traceId ?? 0);
     writeParameters(writer, request.parameters);
     writeStrings(writer, request.requestedOutputs);
     writeTensors(writer, request.inputs);
@@ -186,11 +187,13 @@ export function readRequests(reader: FrameReader): RequestDescriptor[] {
     const flags = reader.num();
     const cancelToken = reader.num();
     const responseToken = reader.num();
+    const traceId = reader.num();
     const parameters = readParameters(reader) ?? {};
     const requestedOutputs = readStrings(reader);
     requests[i] = { id, correlationId, flags, parameters, requestedOutputs, inputs: readTensors(reader) };
     if (cancelToken !== 0) requests[i]!.cancelToken = cancelToken;
     if (responseToken !== 0) requests[i]!.responseToken = responseToken;
+    if (traceId !== 0) requests[i]!.traceId = traceId;
   }
   return requests;
 }
@@ -248,6 +251,7 @@ export function writeBlsRequest(writer: FrameWriter, request: BlsRequestDescript
   writer.str(request.version);
   writer.num(request.timeoutMs);
   writer.bool(request.stream === true);
+  writer.num(request.traceParent ?? 0);
   writeParameters(writer, request.parameters);
   writeStrings(writer, request.requestedOutputs);
   writeTensors(writer, request.inputs);
@@ -258,10 +262,12 @@ export function readBlsRequest(reader: FrameReader): BlsRequestDescriptor {
   const version = reader.str();
   const timeoutMs = reader.num();
   const stream = reader.bool();
+  const traceParent = reader.num();
   const parameters = readParameters(reader) ?? {};
   const requestedOutputs = readStrings(reader);
   const request: BlsRequestDescriptor = { model, version, timeoutMs, parameters, requestedOutputs, inputs: readTensors(reader) };
   if (stream) request.stream = true;
+  if (traceParent !== 0) request.traceParent = traceParent;
   return request;
 }
 

@@ -12,6 +12,7 @@
  * | `pb_utils.TritonError` | `NereidError` |
  * | `pb_utils.Logger` | `log` (and `console`) |
  * | `pb_utils.is_model_ready` | `isModelReady(name, version?)` |
+ * | `request.trace()`, BLS `trace=request.trace()` | `request.trace()`, `new InferenceRequest({ ..., trace: request.trace() })` |
  * | `pb_utils.MetricFamily(name, description, kind)`, `.Metric(labels, buckets)` | `new MetricFamily({ name, description, kind })`, `family.metric({ labels, buckets })` |
  *
  * Everything here is environment-free: it runs inside the isolate a model
@@ -36,7 +37,7 @@ import './prelude.ts';
 export { Tensor } from '../tensor.ts';
 export { DATATYPES, type DataArray, type DataType } from '../datatypes.ts';
 export { NereidError, type ErrorCode, type ErrorData } from '../errors.ts';
-export { InferenceRequest, RequestFlags, type InferenceRequestInit } from './inference-request.ts';
+export { InferenceRequest, RequestFlags, type InferenceRequestInit, type InferenceTrace } from './inference-request.ts';
 export { InferenceResponse, type InferenceResponseInit } from './inference-response.ts';
 export { answerEach } from './answer-each.ts';
 export { ConfigParameters, type NumberRange } from './config-parameters.ts';

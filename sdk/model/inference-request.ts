@@ -63,7 +63,24 @@ export interface InferenceRequestInit {
   parameters?: Record<string, ParameterValue>;
   /** Give up with an error response after this many milliseconds; 0 or absent: the server's default. */
   timeoutMs?: number;
+  /**
+   * The trace this call is part of: `request.trace()` of the request being
+   * executed. When the server traces that request, this call is traced as
+   * its child (`parent_id`), as Triton's BLS `trace=request.trace()`.
+   */
+  trace?: InferenceTrace;
 }
+
+/**
+ * A received request's trace (Triton's trace extension), to pass on to the
+ * calls made for it: `new InferenceRequest({ ..., trace: request.trace() })`.
+ * `id` is 0 when the server does not trace the request.
+ */
+export interface InferenceTrace {
+  readonly id: number;
+}
+
+const UNTRACED: InferenceTrace = Object.freeze({ id: 0 });
 
 /** What the runtime adds for a request it hands to `execute`. */
 interface ReceivedFields {
@@ -72,6 +89,7 @@ interface ReceivedFields {
   flags: number;
   cancelToken: number;
   responseToken: number;
+  traceId: number;
 }
 
 // Not exported: only this module can build a received request.
@@ -116,6 +134,8 @@ export class InferenceRequest {
   readonly #received: boolean;
   readonly #cancelToken: number;
   readonly #responseToken: number;
+  /** Received: this request's trace id; built: the trace the call is part of (0: none). */
+  readonly #trace: number;
   #sender: ResponseSender | undefined;
   #signal: RequestSignal | undefined;
 
@@ -125,6 +145,7 @@ export class InferenceRequest {
     this.#received = received !== undefined;
     this.#cancelToken = received?.cancelToken ?? 0;
     this.#responseToken = received?.responseToken ?? 0;
+    this.#trace = received?.traceId ?? traceIdOf(init.trace);
     if (received === undefined && (typeof init.model !== 'string' || init.model === '')) {
       throw NereidError.invalidArg('InferenceRequest: model must be the name of the model to call');
     }
@@ -174,6 +195,21 @@ export class InferenceRequest {
    */
   isCancelled(): boolean {
     return this.#cancelToken !== 0 && boundHost('isCancelled()').isCancelled(this.#cancelToken);
+  }
+
+  /**
+   * This request's trace, to pass to the calls made for it (`trace:` of
+   * `new InferenceRequest`), so that a traced request's BLS calls are traced
+   * as its children. For a request built to call another model: the trace
+   * it was given.
+   *
+   * @example
+   * ```ts
+   * await new InferenceRequest({ model: 'simple', inputs: request.inputs, trace: request.trace() }).exec();
+   * ```
+   */
+  trace(): InferenceTrace {
+    return this.#trace === 0 ? UNTRACED : Object.freeze({ id: this.#trace });
   }
 
   /**
@@ -261,6 +297,13 @@ async function* startStreamOf(response: InferenceResponse): AsyncGenerator<Infer
   yield response;
 }
 
+function traceIdOf(trace: unknown): number {
+  if (trace === undefined) return 0;
+  const id = (trace as Partial<InferenceTrace> | null)?.id;
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) throw NereidError.invalidArg('InferenceRequest: trace must be the value of request.trace()');
+  return id;
+}
+
 function describeReceived(model: string, id: string): string {
   return `${model ? `model '${model}'` : 'the model'}: request${id ? ` '${id}'` : ''}`;
 }
@@ -282,6 +325,7 @@ export function receivedRequest(
       flags: descriptor.flags ?? 0,
       cancelToken: descriptor.cancelToken ?? 0,
       responseToken: descriptor.responseToken ?? 0,
+      traceId: descriptor.traceId ?? 0,
     },
   };
   return new InferenceRequest(init);

@@ -50,6 +50,8 @@ export interface RequestDescriptor {
   cancelToken?: number;
   /** Decoupled models only: where `HostBridge.sendResponse` sends this request's responses; 0 otherwise. */
   responseToken?: number;
+  /** The request's trace when the server traces it (the trace extension); absent: not traced. */
+  traceId?: number;
 }
 
 /** One response from `execute`: outputs, or an error for just that request. */
@@ -71,6 +73,8 @@ export interface BlsRequestDescriptor {
   timeoutMs: number;
   /** True for `request.stream()`: every response of the model comes back, each by its own `resume`, the last `final`. */
   stream?: boolean;
+  /** The trace this call is part of (`trace: request.trace()`): the call is traced as its child. Absent: none. */
+  traceParent?: number;
 }
 
 /** What a BLS call resolves to: the model's response, or an error (as Triton's BLS does, never a thrown exception). */

@@ -85,24 +85,27 @@ describe('health and server metadata', () => {
     const file = join(dir, 'trace.json');
     try {
       expect(await (await fetch(url('/v2/trace/setting'))).json()).toEqual({ trace_level: ['OFF'], trace_rate: '1000', trace_count: '-1', trace_file: '', log_frequency: '0' });
-      const on = await postJson(url('/v2/trace/setting'), { trace_level: ['TIMESTAMPS'], trace_rate: '1', trace_file: file, log_frequency: '5' });
-      expect(await on.json()).toEqual({ trace_level: ['TIMESTAMPS'], trace_rate: '1', trace_count: '-1', trace_file: file, log_frequency: '5' });
+      const on = await postJson(url('/v2/trace/setting'), { trace_level: ['TIMESTAMPS'], trace_rate: '1', trace_file: file, log_frequency: '7' });
+      expect(await on.json()).toEqual({ trace_level: ['TIMESTAMPS'], trace_rate: '1', trace_count: '-1', trace_file: file, log_frequency: '7' });
       for (let seed = 0; seed < 2; seed++) expect((await postJson(url('/v2/models/simple/infer'), simpleJsonBody(seed))).status).toBe(200);
-      // simple_chain: two steps of simple, traced as the ensemble's children (5 traces in all).
+      // simple_chain: two steps of simple, traced as the ensemble's children.
       expect((await postJson(url('/v2/models/simple_chain/infer'), simpleJsonBody(3))).status).toBe(200);
+      // add_sub_bls: a model.ts whose BLS call passes trace: request.trace(), so the call is its child (7 traces in all).
+      expect((await postJson(url('/v2/models/add_sub_bls/infer'), simpleJsonBody(4))).status).toBe(200);
       await expect.poll(() => readdir(dir), { timeout: 5_000 }).toEqual(['trace.json.0']);
       type Trace = { id: number; parent_id?: number; model_name: string; model_version: number; timestamps: { name: string; ns: number }[] };
       const traces = JSON.parse(await readFile(`${file}.0`, 'utf8')) as Trace[];
       const chain = traces.find((trace) => trace.model_name === 'simple_chain')!;
-      expect(chain.parent_id).toBeUndefined();
+      const bls = traces.find((trace) => trace.model_name === 'add_sub_bls')!;
+      expect([chain.parent_id, bls.parent_id]).toEqual([undefined, undefined]);
       const roots = traces.filter((trace) => trace.model_name === 'simple' && trace.parent_id === undefined);
-      const steps = traces.filter((trace) => trace.parent_id !== undefined);
+      const children = traces.filter((trace) => trace.parent_id !== undefined);
       expect(roots.map((trace) => trace.model_version)).toEqual([1, 1]);
-      expect(steps.map((trace) => [trace.model_name, trace.parent_id])).toEqual([['simple', chain.id], ['simple', chain.id]]);
-      expect(new Set(traces.map((trace) => trace.id)).size).toBe(5);
+      expect(children.map((trace) => [trace.model_name, trace.parent_id]).sort()).toEqual([['simple', bls.id], ['simple', chain.id], ['simple', chain.id]].sort());
+      expect(new Set(traces.map((trace) => trace.id)).size).toBe(7);
       for (const { model_name, timestamps } of traces) {
-        // An ensemble computes nothing itself: its steps carry the compute timestamps.
-        const computed = model_name === 'simple' ? ['COMPUTE_START', 'COMPUTE_INPUT_END', 'COMPUTE_OUTPUT_START', 'COMPUTE_END'] : [];
+        // An ensemble computes nothing itself: its steps carry the compute timestamps (a model.ts's execute is its compute).
+        const computed = model_name === 'simple_chain' ? [] : ['COMPUTE_START', 'COMPUTE_INPUT_END', 'COMPUTE_OUTPUT_START', 'COMPUTE_END'];
         expect(timestamps.map((t) => t.name)).toEqual(['REQUEST_START', 'QUEUE_START', ...computed, 'REQUEST_END']);
         const ns = timestamps.map((t) => t.ns);
         expect(ns).toEqual([...ns].sort((x, y) => x - y));

@@ -30,6 +30,9 @@ describe('InferenceRequest', () => {
     expect(new InferenceRequest({ model: 'm', inputs: [] }).version).toBe('');
     expect(() => request.requireInput('Z')).toThrow("request for model 'm' has no input 'Z' (its inputs: X)");
     expect(RequestFlags).toEqual({ SEQUENCE_START: 1, SEQUENCE_END: 2 });
+    // Untraced unless given a trace; a built request carries the trace it was given on to its call.
+    expect(request.trace()).toEqual({ id: 0 });
+    expect(new InferenceRequest({ model: 'm', inputs: [], trace: { id: 12 } }).trace()).toEqual({ id: 12 });
   });
 
   it('refuses malformed requests where they are built, with INVALID_ARG', () => {
@@ -43,6 +46,7 @@ describe('InferenceRequest', () => {
       [{ model: 'm', inputs: [], parameters: { n: 10n } }, "request for model 'm': parameter 'n' must be a boolean, a finite number or a string, got bigint"],
       [{ model: 'm', inputs: [], parameters: { n: Number.NaN } }, "parameter 'n' must be a boolean, a finite number or a string, got NaN"],
       [{ model: 'm', inputs: [], timeoutMs: -1 }, "request for model 'm': timeoutMs must be a non-negative number of milliseconds"],
+      [{ model: 'm', inputs: [], trace: 'abc' }, 'InferenceRequest: trace must be the value of request.trace()'],
     ];
     for (const [init, message] of cases) {
       let error: unknown;

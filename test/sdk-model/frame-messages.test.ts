@@ -43,7 +43,7 @@ const request: RequestDescriptor = {
 
 describe('isolate frames', () => {
   it('carry a batch of requests with every kind of tensor and parameter, payloads as private copies', () => {
-    const second: RequestDescriptor = { ...request, id: '', correlationId: 12, flags: 0, parameters: {}, requestedOutputs: [] };
+    const second: RequestDescriptor = { ...request, id: '', correlationId: 12, flags: 0, parameters: {}, requestedOutputs: [], traceId: 17, cancelToken: 3, responseToken: 9 };
     const { decoded, frame } = roundTrip(writeRequests, readRequests, [request, second]);
     expect(frame.overflow).toBeUndefined();
     expect(decoded).toEqual([request, second]);
@@ -98,7 +98,7 @@ describe('isolate frames', () => {
     reader.open(frame.strings, frame.overflow);
     expect(readBlsRequest(reader)).toEqual(many);
 
-    const small: BlsRequestDescriptor = { ...many, requestedOutputs: [], inputs: [] };
+    const small: BlsRequestDescriptor = { ...many, requestedOutputs: [], inputs: [], stream: true, traceParent: 23 };
     writeBlsRequest(writer, small);
     const next = writer.finish();
     expect(next.overflow).toBeUndefined();

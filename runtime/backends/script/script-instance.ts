@@ -320,6 +320,7 @@ export class ScriptInstance implements BackendInstance {
       flags: request.flags ?? 0,
       cancelToken,
       responseToken,
+      ...(request.traceId ? { traceId: request.traceId } : {}),
     };
   }
 
@@ -383,7 +384,7 @@ export class ScriptInstance implements BackendInstance {
       const host = this.#context.host;
       if (!host.inferStream) throw NereidError.unsupported(`${what}: this server cannot stream BLS calls`);
       const signal = blsSignal ? AbortSignal.any([blsSignal, cancel.signal]) : cancel.signal;
-      const stream = host.inferStream(this.#blsRequest(request, what, signal), this.#callers);
+      const stream = host.inferStream(this.#blsRequest(request, what, signal), this.#callers, request.traceParent);
       for await (const item of stream) {
         if (cancel.signal.aborted) return;
         const result = item.error
@@ -412,7 +413,7 @@ export class ScriptInstance implements BackendInstance {
       const deadline = request.timeoutMs > 0 ? new AbortController() : undefined;
       const blsSignal = this.#cancellation?.blsSignal;
       const signal = deadline && blsSignal ? AbortSignal.any([deadline.signal, blsSignal]) : (deadline?.signal ?? blsSignal);
-      const started = this.#context.host.infer(this.#blsRequest(request, what, signal), this.#callers);
+      const started = this.#context.host.infer(this.#blsRequest(request, what, signal), this.#callers, request.traceParent);
       inference = deadline ? withTimeout(started, request.timeoutMs, what, deadline) : started;
     } catch (error) {
       return failed(error);
