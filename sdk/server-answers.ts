@@ -101,3 +101,6 @@ export const TRACE_SETTING_NAMES = ['trace_level', 'trace_rate', 'trace_count', 
  * list of strings (`["OFF"]` or `["TIMESTAMPS"]`).
  */
 export type TraceSettingsMap = Record<string, string | string[]>;
+
+/** A trace setting as a change carries it: `null` clears it (a model's falls back to the global one, a global one to its default). */
+export type TraceSettingValue = string | string[] | null;

@@ -22,7 +22,7 @@ export const LOG_FORMATS = ['default', 'ISO8601'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** A setting's value as Triton's logging extension carries it. */
-export type LogSettingValue = boolean | number | string;
+export type LogSettingValue = LogSettingsMap[string];
 
 export interface LogSettingsInit {
   info?: boolean;

@@ -27,7 +27,9 @@
  * ```
  */
 import { NereidError } from '../../sdk/errors.ts';
-import { TRACE_SETTING_NAMES, type TraceSettingsMap } from '../../sdk/server-answers.ts';
+import { TRACE_SETTING_NAMES, type TraceSettingsMap, type TraceSettingValue } from '../../sdk/server-answers.ts';
+
+export type { TraceSettingValue } from '../../sdk/server-answers.ts';
 
 export type TraceLevel = 'OFF' | 'TIMESTAMPS';
 
@@ -39,10 +41,7 @@ export interface TraceConfig {
   logFrequency: number;
 }
 
-/** A setting's value as the API carries it; null clears it. */
-export type TraceSettingValue = string | string[] | null;
-
-export const DEFAULT_TRACE_CONFIG: Readonly<TraceConfig> = Object.freeze({ level: 'OFF', rate: 1000, count: -1, file: '', logFrequency: 0 });
+const DEFAULT_TRACE_CONFIG: Readonly<TraceConfig> = Object.freeze({ level: 'OFF', rate: 1000, count: -1, file: '', logFrequency: 0 });
 
 const KEYS: Record<(typeof TRACE_SETTING_NAMES)[number], keyof TraceConfig> = {
   trace_level: 'level',
@@ -53,13 +52,8 @@ const KEYS: Record<(typeof TRACE_SETTING_NAMES)[number], keyof TraceConfig> = {
 };
 
 export class TraceSettings {
-  #global: TraceConfig;
+  #global: TraceConfig = { ...DEFAULT_TRACE_CONFIG };
   readonly #models = new Map<string, Partial<TraceConfig>>();
-
-  constructor(initial: Partial<TraceConfig> = {}) {
-    this.#global = { ...DEFAULT_TRACE_CONFIG, ...initial };
-    requireFileWhenOn(this.#global, 'global');
-  }
 
   /** The settings that apply to `model` (its overrides over the global ones), or the global ones. */
   effective(model?: string): TraceConfig {

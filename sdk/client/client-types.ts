@@ -36,8 +36,8 @@ export interface InferOptions extends CallOptions {
   binary?: boolean;
 }
 
-import type { LogSettingsMap, ModelMetadata, ModelStatisticsResponse, RepositoryIndexEntry, ServerMetadata, TraceSettingsMap } from '../server-answers.ts';
-export type { LogSettingsMap, ModelMetadata, ModelStatistics, ModelStatisticsResponse, RepositoryIndexEntry, ServerMetadata, StatisticDuration, TensorMetadata, TraceSettingsMap } from '../server-answers.ts';
+import type { LogSettingsMap, ModelMetadata, ModelStatisticsResponse, RepositoryIndexEntry, ServerMetadata, TraceSettingsMap, TraceSettingValue } from '../server-answers.ts';
+export type { LogSettingsMap, ModelMetadata, ModelStatistics, ModelStatisticsResponse, RepositoryIndexEntry, ServerMetadata, StatisticDuration, TensorMetadata, TraceSettingsMap, TraceSettingValue } from '../server-answers.ts';
 
 export interface LoadModelOptions extends CallOptions {
   /** A full model config (as JSON text or an object) used instead of the one on disk. */
@@ -88,7 +88,7 @@ export interface InferenceClient {
   /** The trace settings (Triton's trace extension) of `model`, or the global ones. */
   traceSettings(model?: string, options?: CallOptions): Promise<TraceSettingsMap>;
   /** Changes the named trace settings of `model` (or the global ones); `null` clears one. Answers the settings as they now are. */
-  updateTraceSettings(settings: Record<string, string | string[] | null>, model?: string, options?: CallOptions): Promise<TraceSettingsMap>;
+  updateTraceSettings(settings: Record<string, TraceSettingValue>, model?: string, options?: CallOptions): Promise<TraceSettingsMap>;
   /** Closes the client's connections; calls after it fail. */
   close(): void;
 }

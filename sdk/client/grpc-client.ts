@@ -33,6 +33,7 @@ import type {
   LoadModelOptions,
   LogSettingsMap,
   TraceSettingsMap,
+  TraceSettingValue,
   ModelCallOptions,
   ModelMetadata,
   ModelStatisticsResponse,
@@ -247,14 +248,14 @@ export class GrpcClient implements InferenceClient {
     return this.#traceSetting({}, model, options.signal);
   }
 
-  updateTraceSettings(settings: Record<string, string | string[] | null>, model?: string, options: CallOptions = {}): Promise<TraceSettingsMap> {
+  updateTraceSettings(settings: Record<string, TraceSettingValue>, model?: string, options: CallOptions = {}): Promise<TraceSettingsMap> {
     // As over HTTP, an update of a model that names no setting clears the model's own: every one, cleared.
     const changes = model !== undefined && Object.keys(settings).length === 0 ? Object.fromEntries(TRACE_SETTING_NAMES.map((name) => [name, null])) : settings;
     return this.#traceSetting(changes, model, options.signal);
   }
 
   /** TraceSetting: no settings reads; a setting with no values is cleared. Answers in the HTTP shape (only trace_level a list). */
-  async #traceSetting(settings: Record<string, string | string[] | null>, model: string | undefined, signal?: AbortSignal): Promise<TraceSettingsMap> {
+  async #traceSetting(settings: Record<string, TraceSettingValue>, model: string | undefined, signal?: AbortSignal): Promise<TraceSettingsMap> {
     const request: Record<string, { value: string[] }> = {};
     for (const [name, value] of Object.entries(settings)) request[name] = { value: value === null ? [] : Array.isArray(value) ? value : [value] };
     const answer = await this.#plain<{ settings: Record<string, { value: string[] }> }>('TraceSetting', { settings: request, model_name: model ?? '' }, signal);

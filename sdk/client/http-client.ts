@@ -31,6 +31,7 @@ import type {
   LoadModelOptions,
   LogSettingsMap,
   TraceSettingsMap,
+  TraceSettingValue,
   ModelCallOptions,
   ModelMetadata,
   ModelStatisticsResponse,
@@ -182,7 +183,7 @@ export class HttpClient implements InferenceClient {
     return this.#transport.json('GET', traceSettingPath(model), { signal: options.signal });
   }
 
-  updateTraceSettings(settings: Record<string, string | string[] | null>, model?: string, options: CallOptions = {}): Promise<TraceSettingsMap> {
+  updateTraceSettings(settings: Record<string, TraceSettingValue>, model?: string, options: CallOptions = {}): Promise<TraceSettingsMap> {
     return this.#transport.json('POST', traceSettingPath(model), {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(settings),

@@ -134,8 +134,8 @@ export class InferenceRequest {
   readonly #received: boolean;
   readonly #cancelToken: number;
   readonly #responseToken: number;
-  /** Received: this request's trace id; built: the trace the call is part of (0: none). */
-  readonly #trace: number;
+  /** Received: this request's trace; built: the trace the call is part of (id 0: none). */
+  readonly #trace: InferenceTrace;
   #sender: ResponseSender | undefined;
   #signal: RequestSignal | undefined;
 
@@ -145,7 +145,8 @@ export class InferenceRequest {
     this.#received = received !== undefined;
     this.#cancelToken = received?.cancelToken ?? 0;
     this.#responseToken = received?.responseToken ?? 0;
-    this.#trace = received?.traceId ?? traceIdOf(init.trace);
+    const traceId = received?.traceId ?? traceIdOf(init.trace);
+    this.#trace = traceId === 0 ? UNTRACED : Object.freeze({ id: traceId });
     if (received === undefined && (typeof init.model !== 'string' || init.model === '')) {
       throw NereidError.invalidArg('InferenceRequest: model must be the name of the model to call');
     }
@@ -209,7 +210,7 @@ export class InferenceRequest {
    * ```
    */
   trace(): InferenceTrace {
-    return this.#trace === 0 ? UNTRACED : Object.freeze({ id: this.#trace });
+    return this.#trace;
   }
 
   /**

@@ -379,7 +379,6 @@ export class ScriptInstance implements BackendInstance {
     const blsSignal = this.#cancellation?.blsSignal;
     this.#blsStreams.set(callId, cancel);
     const resume = (result: BlsResultDescriptor): void => this.#resume(callId, result);
-    const failed = (error: unknown): BlsResultDescriptor => ({ model: request.model, version: request.version, outputs: [], error: NereidError.from(error).toData(), final: true });
     const run = async (): Promise<void> => {
       const host = this.#context.host;
       if (!host.inferStream) throw NereidError.unsupported(`${what}: this server cannot stream BLS calls`);
@@ -388,7 +387,7 @@ export class ScriptInstance implements BackendInstance {
       for await (const item of stream) {
         if (cancel.signal.aborted) return;
         const result = item.error
-          ? { model: request.model, version: request.version, outputs: [], error: NereidError.from(item.error).toData() }
+          ? blsFailure(request, item.error)
           : item.response
             ? this.#blsResult(item.response)
             : { model: request.model, version: request.version, outputs: [], empty: true };
@@ -397,7 +396,7 @@ export class ScriptInstance implements BackendInstance {
     };
     run()
       .catch((error: unknown) => {
-        if (!cancel.signal.aborted) resume(failed(error));
+        if (!cancel.signal.aborted) resume({ ...blsFailure(request, error), final: true });
       })
       .finally(() => this.#blsStreams.delete(callId));
   }
@@ -406,7 +405,6 @@ export class ScriptInstance implements BackendInstance {
   #infer(callId: number, request: BlsRequestDescriptor): void {
     if (request.stream) return this.#inferStream(callId, request);
     const what = `BLS request to model '${request.model}'`;
-    const failed = (error: unknown): void => this.#resume(callId, { model: request.model, version: request.version, outputs: [], error: NereidError.from(error).toData() });
     let inference: Promise<InferResponse>;
     try {
       // A BLS timeout also cancels the call: dropped if still queued, visible to a model.ts running it.
@@ -416,18 +414,22 @@ export class ScriptInstance implements BackendInstance {
       const started = this.#context.host.infer(this.#blsRequest(request, what, signal), this.#callers, request.traceParent);
       inference = deadline ? withTimeout(started, request.timeoutMs, what, deadline) : started;
     } catch (error) {
-      return failed(error);
+      return this.#resume(callId, blsFailure(request, error));
     }
     // One reaction to the outcome (not then/catch/then): each hop is a microtask on every BLS call.
-    inference.then((response) => {
-      let result: BlsResultDescriptor;
-      try {
-        result = this.#blsResult(response);
-      } catch (error) {
-        return failed(error);
-      }
-      this.#resume(callId, result);
-    }, failed);
+    inference.then(
+      (response) => this.#resume(callId, this.#blsResultOrFailure(request, response)),
+      (error: unknown) => this.#resume(callId, blsFailure(request, error)),
+    );
+  }
+
+  /** #blsResult, or the failure its tensors could not be described with. */
+  #blsResultOrFailure(request: BlsRequestDescriptor, response: InferResponse): BlsResultDescriptor {
+    try {
+      return this.#blsResult(response);
+    } catch (error) {
+      return blsFailure(request, error);
+    }
   }
 
   /**
@@ -486,6 +488,11 @@ export class ScriptInstance implements BackendInstance {
       },
     };
   }
+}
+
+/** The result a failed BLS call of `request` resumes the script with. */
+function blsFailure(request: BlsRequestDescriptor, error: unknown): BlsResultDescriptor {
+  return { model: request.model, version: request.version, outputs: [], error: NereidError.from(error).toData() };
 }
 
 /**
