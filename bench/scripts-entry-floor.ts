@@ -1,9 +1,9 @@
 /**
  * The machine's floor under the BLS figures: what one entry into an
  * isolated-vm isolate costs here, with nothing of nereid in it. The entry is
- * the script backend's own kind (`applySync` with a slice timeout, running
- * a function that queues one microtask), into an isolate with the default
- * memory limit.
+ * the script backend's own kind (`applySync` marked for the slice watchdog,
+ * running a function that queues one microtask), into an isolate with the
+ * default memory limit.
  *
  * Measured hot (back to back) and after 1 ms idle, since at concurrency 1
  * every request finds the server idle: on a shared VM whose idle cores give
@@ -13,6 +13,7 @@
  * "BLS added, c=1" that no change inside nereid can remove.
  */
 import ivm from 'isolated-vm';
+import { SliceGuard, sliceWatchdog } from '../runtime/backends/script/slice-watchdog.ts';
 import type { Report } from './scripts-report.ts';
 import { summarize } from './stats.ts';
 
@@ -22,14 +23,21 @@ const SLICE_TIMEOUT_MS = 1_000;
 
 export async function benchEntryFloor(report: Report): Promise<void> {
   const section = 'floor';
-  report.print(`\n[${section}] one isolated-vm entry (applySync with a slice timeout, one microtask), no nereid code\n`);
+  report.print(`\n[${section}] one isolated-vm entry (applySync under the slice watchdog, one microtask), no nereid code\n`);
   const isolate = new ivm.Isolate({ memoryLimit: 128 });
+  const guard = new SliceGuard(SLICE_TIMEOUT_MS);
   try {
+    await sliceWatchdog.watch(guard, isolate);
     const context = await isolate.createContext();
     await context.eval('globalThis.entry = (callId, strings, overflow) => { Promise.resolve(callId).then(() => strings); };');
     const entry = (await context.global.get('entry', { reference: true })) as ivm.Reference<(...args: unknown[]) => void>;
     const enter = (): void => {
-      entry.applySync(undefined, [1, 'model', undefined], { timeout: SLICE_TIMEOUT_MS });
+      guard.enter();
+      try {
+        entry.applySync(undefined, [1, 'model', undefined]);
+      } finally {
+        guard.leave();
+      }
     };
 
     for (let i = 0; i < 2_000; i++) enter();
@@ -56,6 +64,7 @@ export async function benchEntryFloor(report: Report): Promise<void> {
       note: 'execute and resumption each enter the isolate after the server went idle',
     });
   } finally {
+    sliceWatchdog.unwatch(guard);
     isolate.dispose();
   }
 }

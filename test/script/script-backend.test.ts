@@ -179,6 +179,8 @@ describe('TypeScript model failures', () => {
   it.each([
     ['out of memory', 'const keep: number[][] = []; for (;;) keep.push(new Array(100000).fill(1));', 'parameters { key: "memory_limit_mb" value: { string_value: "16" } }', /ran out of memory \(memory_limit_mb 16\)/],
     ['an endless loop', 'for (;;) {}', 'parameters { key: "slice_timeout_ms" value: { string_value: "100" } }', /slice_timeout_ms \(100 ms\)/],
+    // After an await the loop runs in a later entry (the timer's), which the same limit covers.
+    ['an endless loop after an await', 'await new Promise((resume) => setTimeout(resume, 1)); for (;;) {}', 'parameters { key: "slice_timeout_ms" value: { string_value: "100" } }', /slice_timeout_ms \(100 ms\)/],
     ['an execute that never finishes', 'await new Promise(() => {});', 'parameters { key: "execute_timeout_ms" value: { string_value: "300" } }', /execute_timeout_ms \(300 ms\)/],
   ])('replaces an instance lost to %s; other models keep serving', async (_, body, extra, message) => {
     await failing('fragile', body, extra);

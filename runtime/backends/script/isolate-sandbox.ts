@@ -7,8 +7,9 @@
  * Threads: every call into the isolate is `applySync` on the server's main
  * thread (docs/design/script-backend.md: 1 µs per entry against 16 to 68 µs
  * for a hop to isolated-vm's pool), so the isolate only ever runs between an
- * entry and its return, which the slice timeout bounds. The isolate never
- * blocks on the host: host callbacks are synchronous and return at once.
+ * entry and its return, which the slice timeout bounds (slice-watchdog.ts
+ * stops an entry that overruns it). The isolate never blocks on the host:
+ * host callbacks are synchronous and return at once.
  *
  * Copies: the per-request calls (execute, its settle, a BLS request, its
  * result) cross as flat frames in two buffers shared with the isolate, with
@@ -34,6 +35,7 @@ import {
   type SettleResult,
 } from '../../../sdk/model/isolate-protocol.ts';
 import { NereidError } from '../../../sdk/errors.ts';
+import { SliceGuard, sliceWatchdog } from './slice-watchdog.ts';
 
 /** Why an entry call failed: the model's own error (the isolate is fine) or a fatal one (replace the instance). */
 export type EntryFailure = { fatal: false; message: string; stack?: string } | { fatal: true; message: string };
@@ -57,8 +59,17 @@ export class IsolateSandbox {
   readonly #entry: Map<EntryName, EntryRef>;
   readonly #options: SandboxOptions;
   readonly #writer: FrameWriter;
+  readonly #guard: SliceGuard;
 
-  private constructor(isolate: ivm.Isolate, context: ivm.Context, entry: Map<EntryName, EntryRef>, options: SandboxOptions, writer: FrameWriter) {
+  private constructor(
+    isolate: ivm.Isolate,
+    context: ivm.Context,
+    entry: Map<EntryName, EntryRef>,
+    options: SandboxOptions,
+    writer: FrameWriter,
+    guard: SliceGuard,
+  ) {
+    this.#guard = guard;
     this.#isolate = isolate;
     this.#context = context;
     this.#entry = entry;
@@ -74,7 +85,9 @@ export class IsolateSandbox {
    */
   static async create(bridge: HostBridge, options: SandboxOptions): Promise<IsolateSandbox> {
     const isolate = new ivm.Isolate({ memoryLimit: options.memoryLimitMb });
+    const guard = new SliceGuard(options.sliceTimeoutMs);
     try {
+      await sliceWatchdog.watch(guard, isolate);
       const context = await isolate.createContext();
       const global = context.global;
       await global.set(HOST_GLOBAL, new ivm.ExternalCopy({}).copyInto());
@@ -96,8 +109,9 @@ export class IsolateSandbox {
         const ref = (await entryRef.get(name, { reference: true })) as EntryRef;
         if (ref.typeof === 'function') entry.set(name, ref);
       }
-      return new IsolateSandbox(isolate, context, entry, options, new FrameWriter(toIsolate));
+      return new IsolateSandbox(isolate, context, entry, options, new FrameWriter(toIsolate), guard);
     } catch (error) {
+      sliceWatchdog.unwatch(guard);
       if (!isolate.isDisposed) isolate.dispose();
       throw error;
     }
@@ -139,6 +153,7 @@ export class IsolateSandbox {
   }
 
   dispose(): void {
+    sliceWatchdog.unwatch(this.#guard);
     if (!this.#isolate.isDisposed) {
       this.#context.release();
       this.#isolate.dispose();
@@ -154,22 +169,25 @@ export class IsolateSandbox {
   #apply(name: EntryName, args: unknown[], copy: boolean): EntryFailure | undefined {
     const ref = this.#entry.get(name);
     if (!ref) return { fatal: false, message: `model.ts does not export ${name}` };
+    let failure: EntryFailure | undefined;
+    this.#guard.enter();
     try {
-      if (copy) ref.applySync(undefined, args, { arguments: { copy: true }, timeout: this.#options.sliceTimeoutMs });
-      else ref.applySync(undefined, args as ivm.Transferable[], { timeout: this.#options.sliceTimeoutMs });
-      return undefined;
+      if (copy) ref.applySync(undefined, args, { arguments: { copy: true } });
+      else ref.applySync(undefined, args as ivm.Transferable[]);
     } catch (error) {
-      return this.#classify(error);
+      failure = this.#classify(error);
     }
+    // Asked even after a normal return: the watcher may have stopped the entry as it returned.
+    if (this.#guard.leave()) {
+      return { fatal: true, message: `script code ran longer than slice_timeout_ms (${this.#options.sliceTimeoutMs} ms) without yielding` };
+    }
+    return failure;
   }
 
   #classify(error: unknown): EntryFailure {
     const message = error instanceof Error ? error.message : String(error);
     if (this.#isolate.isDisposed || /memory limit/i.test(message)) {
       return { fatal: true, message: `ran out of memory (memory_limit_mb ${this.#options.memoryLimitMb})` };
-    }
-    if (/timed out/i.test(message)) {
-      return { fatal: true, message: `script code ran longer than slice_timeout_ms (${this.#options.sliceTimeoutMs} ms) without yielding` };
     }
     return { fatal: false, message, stack: error instanceof Error ? error.stack : undefined };
   }
