@@ -9,8 +9,16 @@
  * ONNX worker), so each call gets a fresh tensor in both arms, allocated
  * outside the timed region; what allocating costs is reported on its own.
  * Calls alternate between the arms one by one (interleavedPairs): at these
- * sizes a call takes milliseconds, and the figure is the median of the pairs'
- * differences.
+ * sizes a call takes milliseconds.
+ *
+ * The target is checked on the script layer's own time (InnerCallTimer: each
+ * outer call's latency minus its inner identity_fp32 call), not on the
+ * difference between the arms. At 64 MiB one identity run takes ~75 ms and
+ * varies by several ms from call to call, so the median of ~40 pairs'
+ * differences swung from -2.6 to +3.4 ms between runs of the same code; the
+ * own time of the same calls varied by 0.2 ms. The pair difference is still
+ * printed, as the check that nothing outside that time (e.g. a slower inner
+ * run) grows with the tensor.
  */
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -111,16 +119,23 @@ export async function benchLargeTensor(report: Report, modelsDir: string, log: L
       );
       const direct = report.row(section, `${DIRECT} ${mib} MiB`, 1, pairs.a);
       const bls = report.row(section, `${BLS} ${mib} MiB`, 1, pairs.b);
-      report.figure({ section, name: `script layer added, ${mib} MiB (median pair diff)`, value: pairs.medianDifference / 1000, unit: 'ms', target: 1 });
+      report.figure({
+        section,
+        name: `script layer added, ${mib} MiB (own time p50)`,
+        value: summarize(timer.ownTimes, 1).p50 / 1000,
+        unit: 'ms',
+        target: 1,
+        note: 'outer latency - time in the inner identity_fp32 call',
+      });
+      report.figure({ section, name: `script layer added, ${mib} MiB (median pair diff)`, value: pairs.medianDifference / 1000, unit: 'ms', note: 'includes the identity run\'s own jitter' });
       report.figure({ section, name: `script layer added p50, ${mib} MiB`, value: (bls.p50 - direct.p50) / 1000, unit: 'ms' });
-      report.figure({ section, name: `script layer own time p50, ${mib} MiB`, value: summarize(timer.ownTimes, 1).p50 / 1000, unit: 'ms', note: 'outer latency - time in the inner identity_fp32 call' });
       report.figure({ section, name: `allocation of the input, ${mib} MiB (untimed)`, value: allocationMicros(elements, 200), unit: 'µs', note: 'outside the timed region, same in both arms' });
     }
     const taken = payloadsTaken();
     if (taken !== undefined && takenBefore !== undefined) {
       report.figure({ section, name: 'tensor payloads moved into the isolate', value: taken - takenBefore, unit: 'times', note: '0: the script forwarded handles only' });
     }
-    const p50s = sizesMib.map((mib) => report.figures.find((x) => x.section === section && x.name === `script layer own time p50, ${mib} MiB`)!.value);
+    const p50s = sizesMib.map((mib) => report.figures.find((x) => x.section === section && x.name === `script layer added, ${mib} MiB (own time p50)`)!.value);
     report.figure({ section, name: 'own time spread across sizes (max - min)', value: Math.max(...p50s) - Math.min(...p50s), unit: 'ms', note: 'flat in size when small' });
   } finally {
     timer.restore();
