@@ -15,6 +15,7 @@ import type { ModelConfig } from '../../sdk/model-config.ts';
 import type { Tensor } from '../../sdk/tensor.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { CustomMetrics } from '../metrics/custom-metrics.ts';
+import type { LoadModelOptions, UnloadModelOptions } from '../server/server-api.ts';
 import type { Tracer } from '../tracing/tracer.ts';
 
 /** Where an instance runs. KIND_AUTO is resolved to CPU or GPU before instances are created. */
@@ -47,6 +48,15 @@ export interface ModelHost {
    */
   inferStream?(request: InferRequest, callers?: ReadonlySet<BackendInstance>, traceParent?: number): AsyncIterable<InferStreamItem>;
   isModelReady(name: string, version?: string): boolean;
+  /**
+   * `server.loadModel()` / `unloadModel()` for a model's own code (a
+   * model.ts's loadModel / unloadModel). `callers` as for `infer`, undefined
+   * outside an execute: a change that would wait on them is refused
+   * (ModelManager.selfWaitReason). Absent in hosts without model control
+   * (test harnesses).
+   */
+  loadModel?(name: string, options: LoadModelOptions, callers?: ReadonlySet<BackendInstance>): Promise<void>;
+  unloadModel?(name: string, options: UnloadModelOptions, callers?: ReadonlySet<BackendInstance>): Promise<void>;
   /** Where a model.ts registers its custom metrics (server-wide, as Triton's); absent in hosts without a metrics endpoint (test harnesses). */
   readonly customMetrics?: CustomMetrics;
   /** Picks and records the requests to trace (Triton's trace extension); absent in hosts that do not trace (test harnesses). */

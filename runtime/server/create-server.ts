@@ -99,6 +99,8 @@ export class Server implements InferenceServer, MetricsSource {
       infer: (request, callers, traceParent) => server!.infer(request, callers, traceParent),
       inferStream: (request, callers, traceParent) => server!.inferStream(request, callers, traceParent),
       isModelReady: (name, version) => server!.isModelReady(name, version),
+      loadModel: (name, options, callers) => server!.loadModelFor(name, options, callers),
+      unloadModel: (name, options, callers) => server!.unloadModelFor(name, options, callers),
       customMetrics,
       tracer,
     };
@@ -210,6 +212,20 @@ export class Server implements InferenceServer, MetricsSource {
     await this.#models.unload(name, { dependents: options.unloadDependents === true });
   }
 
+  /** loadModel() for a model's own code; `callers` as for `infer`. Refused when it would wait on that code. */
+  async loadModelFor(name: string, options: LoadModelOptions, callers: ReadonlySet<BackendInstance> | undefined): Promise<void> {
+    this.#requireExplicitMode('load');
+    this.#refuseSelfWait('load', name, callers);
+    await this.loadModel(name, options);
+  }
+
+  /** unloadModel() for a model's own code, as loadModelFor. */
+  async unloadModelFor(name: string, options: UnloadModelOptions, callers: ReadonlySet<BackendInstance> | undefined): Promise<void> {
+    this.#requireExplicitMode('unload');
+    this.#refuseSelfWait('unload', name, callers);
+    await this.unloadModel(name, options);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -225,6 +241,11 @@ export class Server implements InferenceServer, MetricsSource {
         `explicit model ${action} is not allowed in model control mode '${this.#mode}'; start the server with --model-control-mode=explicit`,
       );
     }
+  }
+
+  #refuseSelfWait(action: string, name: string, callers: ReadonlySet<BackendInstance> | undefined): void {
+    const reason = this.#models.selfWaitReason(name, callers);
+    if (reason) throw NereidError.unavailable(`cannot ${action} model '${name}' from a model: ${reason}`);
   }
 
   async #overrideSource(name: string, options: LoadModelOptions): Promise<ModelSource | undefined> {

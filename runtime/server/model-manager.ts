@@ -17,6 +17,7 @@ import { ensembleStepModels } from '../config/validate-ensemble-steps.ts';
 import type { Logger } from '../logging/logger.ts';
 import { fingerprintModelDir, listModelDirs, type RepositoryModelDir } from '../repository/scan-repository.ts';
 import { loadModel, type LoadedModel, type ModelLoadSettings } from './model-loader.ts';
+import type { BackendInstance } from '../backends/backend.ts';
 import type { ModelVersion } from './model-version.ts';
 import { ModelState, type RepositoryIndexEntry } from './server-api.ts';
 
@@ -33,6 +34,8 @@ interface ModelEntry {
   fingerprint: string | undefined;
   /** Serialises load/unload of this model. */
   pending: Promise<void>;
+  /** Loads and unloads of this model queued or running (on `pending`). */
+  changing: number;
   /**
    * Loaded because a load request (or --load-model) named it, not only as
    * an ensemble's step: unload_dependents leaves such a model loaded, as
@@ -212,8 +215,7 @@ export class ModelManager {
       this.#log.info(`model '${name}' ready: version(s) ${[...loaded.versions.keys()].join(', ')}`);
       if (previous) await this.#retire(name, previous, previousOwned !== resolved.dir ? previousOwned : undefined);
     });
-    entry.pending = task.catch(() => {});
-    return task;
+    return this.#track(entry, task);
   }
 
   /**
@@ -273,8 +275,31 @@ export class ModelManager {
         entry.state = ModelState.Unavailable;
       }
     });
-    entry.pending = task.catch(() => {});
+    return this.#track(entry, task);
+  }
+
+  /** `task` is the entry's latest load or unload: the next one waits for it, and it counts as a change in progress until it settles. */
+  #track(entry: ModelEntry, task: Promise<void>): Promise<void> {
+    entry.changing++;
+    entry.pending = task.catch(() => {}).finally(() => entry.changing--);
     return task;
+  }
+
+  /**
+   * Why loading or unloading `name` for a model's own code would wait on that
+   * code (undefined when it would not). From an execute, `callers` holds the
+   * instances waiting for it: a version of `name` being retired waits for its
+   * in-flight requests, so none of its instances may be among them. Without
+   * callers (initialize, or code outside an execute), a load or unload of
+   * `name` in progress may be the very load running that code.
+   */
+  selfWaitReason(name: string, callers: ReadonlySet<BackendInstance> | undefined): string | undefined {
+    if (callers !== undefined && callers.size > 0) {
+      const waiting = this.#loadedVersionsOf(name).some((version) => [...callers].some((caller) => version.owns(caller)));
+      return waiting ? `an instance of '${name}' is waiting for this call (this model, or one that called it through BLS), and would never finish its requests` : undefined;
+    }
+    const entry = this.#entries.get(name);
+    return entry !== undefined && entry.changing > 0 ? `a load or unload of '${name}' is in progress, and it may be the load running this code (initialize cannot wait for it)` : undefined;
   }
 
   /**
@@ -332,7 +357,7 @@ export class ModelManager {
   #entry(name: string): ModelEntry {
     let entry = this.#entries.get(name);
     if (!entry) {
-      entry = { name, state: ModelState.Unknown, reason: '', loaded: undefined, latest: undefined, fingerprint: undefined, pending: Promise.resolve(), explicit: false };
+      entry = { name, state: ModelState.Unknown, reason: '', loaded: undefined, latest: undefined, fingerprint: undefined, pending: Promise.resolve(), changing: 0, explicit: false };
       this.#entries.set(name, entry);
     }
     return entry;

@@ -88,6 +88,11 @@ export class ModelVersion {
     return new ModelVersion(backend, context, instances);
   }
 
+  /** True when `instance` is one of this version's live instances. */
+  owns(instance: BackendInstance): boolean {
+    return this.#instances.has(instance);
+  }
+
   get inflightCount(): number {
     return this.#scheduler.inflightCount;
   }

@@ -22,7 +22,7 @@ import type { RawTensorData } from './host-tensor.ts';
 import { asNereidError } from './failure.ts';
 import type { InferenceRequest } from './inference-request.ts';
 import { InferenceResponse } from './inference-response.ts';
-import type { BlsRequestDescriptor, BlsResultDescriptor } from './isolate-protocol.ts';
+import type { BlsRequestDescriptor, BlsResultDescriptor, HostBridge } from './isolate-protocol.ts';
 import { tensorFromDescriptor, tensorToDescriptor } from './tensor-descriptor.ts';
 
 /** Where the results of a BLS call in flight go: `final` is true for its last (for exec(), its only) result; `response` is absent when a stream ends without one. */
@@ -48,17 +48,26 @@ function descriptorOf(request: InferenceRequest): BlsRequestDescriptor {
 
 /** Sends `request` to the host; resolves when the host resumes this call. */
 export function startInference(request: InferenceRequest): Promise<InferenceResponse> {
+  return callHost(`request for model '${request.model}': BLS`, (host, callId) => host.infer(callId, descriptorOf(request)));
+}
+
+/**
+ * Starts a host call whose outcome comes back through `resume` (an
+ * inference, a model load or unload): `start` gets the call id. Resolves
+ * with the outcome as a response, an error one when the call failed; never
+ * rejects. `what` names the call in the error when no host is bound.
+ */
+export function callHost(what: string, start: (host: HostBridge, callId: number) => void): Promise<InferenceResponse> {
   const host = maybeHost();
   if (host === undefined) {
-    const error = NereidError.unavailable(`request for model '${request.model}': BLS works only inside a model served by nereid`);
-    return Promise.resolve(new InferenceResponse({ error }));
+    return Promise.resolve(new InferenceResponse({ error: NereidError.unavailable(`${what} works only inside a model served by nereid`) }));
   }
   const callId = nextCallId++;
   return new Promise<InferenceResponse>((resolve) => {
-    // Registered first: a host may resume before infer() even returns.
+    // Registered first: a host may resume before the call even returns.
     waiting.set(callId, (response) => resolve(response ?? new InferenceResponse()));
     try {
-      host.infer(callId, descriptorOf(request));
+      start(host, callId);
     } catch (error) {
       waiting.delete(callId);
       resolve(new InferenceResponse({ error: asNereidError(error) }));

@@ -12,6 +12,7 @@
  * | `pb_utils.TritonError` | `NereidError` |
  * | `pb_utils.Logger` | `log` (and `console`) |
  * | `pb_utils.is_model_ready` | `isModelReady(name, version?)` |
+ * | `pb_utils.load_model(name, config, files)`, `pb_utils.unload_model(name, unload_dependents)` | `await loadModel(name, { config, files })`, `await unloadModel(name, { unloadDependents })` |
  * | `request.trace()`, BLS `trace=request.trace()` | `request.trace()`, `new InferenceRequest({ ..., trace: request.trace() })` |
  * | `pb_utils.MetricFamily(name, description, kind)`, `.Metric(labels, buckets)` | `new MetricFamily({ name, description, kind })`, `family.metric({ labels, buckets })` |
  *
@@ -42,6 +43,7 @@ export { InferenceResponse, type InferenceResponseInit } from './inference-respo
 export { answerEach } from './answer-each.ts';
 export { ConfigParameters, type NumberRange } from './config-parameters.ts';
 export { isModelReady } from './bls.ts';
+export { loadModel, unloadModel, type LoadModelOptions, type UnloadModelOptions } from './model-control.ts';
 export { log, type ModelLog } from './log.ts';
 export { MetricFamily, type Metric, type MetricFamilyInit, type MetricInit, type MetricKind } from './metrics.ts';
 export type { AutoCompleteConfig, InitializeArgs, Model, ModelClass, ModelConfig } from './model-interface.ts';

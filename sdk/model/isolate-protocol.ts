@@ -122,6 +122,15 @@ export interface HostBridge {
   /** Stops the BLS stream `callId` (its reader stopped early): the request is cancelled and no more results come. */
   cancelInference(callId: number): void;
   isModelReady(model: string, version: string): boolean;
+  /**
+   * Loads (or reloads) `model` (`server.loadModel`): `config` a model config
+   * as JSON text ('' for the repository's), `files` override files keyed
+   * `<version>/<path>`. The outcome arrives through `IsolateEntry.resume(callId, ...)`:
+   * a result with `error`, or one with no outputs.
+   */
+  loadModel(callId: number, model: string, config: string, files: Record<string, Uint8Array> | undefined): void;
+  /** Unloads `model` (`server.unloadModel`); the outcome arrives as for `loadModel`. */
+  unloadModel(callId: number, model: string, unloadDependents: boolean): void;
   /** Whether the request `RequestDescriptor.cancelToken` names has been cancelled by its client. */
   isCancelled(cancelToken: number): boolean;
   /** The script listens for that request's cancellation: call `IsolateEntry.cancelled(cancelToken)` when it happens. */
@@ -167,7 +176,7 @@ export interface IsolateEntry {
   finalize(callId: number): void;
   /** Present only when model.ts exports `autoCompleteConfig`. */
   autoCompleteConfig?(callId: number, config: ModelConfig): void;
-  /** Delivers the result of BLS call `callId`. */
+  /** Delivers the result of BLS call `callId` (or of a `loadModel` / `unloadModel` call). */
   resume(callId: number, result: BlsResultDescriptor): void;
   fireTimer(timerId: number): void;
   /** The request `RequestDescriptor.cancelToken` names was cancelled: fires its `request.signal`. */

@@ -36,6 +36,8 @@ export function adaptHostWire(wire: HostWire): AdaptedWire {
     setTimer: (timerId, delayMs) => wire.setTimer(timerId, delayMs),
     clearTimer: (timerId) => wire.clearTimer(timerId),
     isModelReady: (model, version) => wire.isModelReady(model, version),
+    loadModel: (callId, model, config, files) => wire.loadModel(callId, model, config, files),
+    unloadModel: (callId, model, unloadDependents) => wire.unloadModel(callId, model, unloadDependents),
     isCancelled: (cancelToken) => wire.isCancelled(cancelToken),
     watchCancel: (cancelToken) => wire.watchCancel(cancelToken),
     cancelInference: (callId) => wire.cancelInference(callId),

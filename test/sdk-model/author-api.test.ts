@@ -10,6 +10,7 @@ import {
   InferenceRequest,
   InferenceResponse,
   isModelReady,
+  loadModel,
   log,
   NereidError,
   RequestFlags,
@@ -104,6 +105,10 @@ describe('outside a served model', () => {
     info.mockRestore();
     debug.mockRestore();
     expect(() => isModelReady('m')).toThrow('nereid/model: isModelReady() works only inside a model served by nereid');
+  });
+
+  it('loadModel rejects with UNAVAILABLE', async () => {
+    await expect(loadModel('m')).rejects.toThrow("loadModel('m') works only inside a model served by nereid");
   });
 });
 

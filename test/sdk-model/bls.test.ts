@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { InferenceRequest, InferenceResponse, isModelReady, NereidError, Tensor } from '../../sdk/model/index.ts';
+import { InferenceRequest, InferenceResponse, isModelReady, loadModel, NereidError, Tensor, unloadModel } from '../../sdk/model/index.ts';
 import { inferencesInFlight } from '../../sdk/model/bls.ts';
 import type { BlsRequestDescriptor, BlsResultDescriptor } from '../../sdk/model/isolate-protocol.ts';
 import { callEntry, FakeHost, serve } from './fake-host.ts';
@@ -206,5 +206,47 @@ describe('isModelReady', () => {
       ['other', '3'],
     ]);
     expect(() => isModelReady('')).toThrow(/non-empty string/);
+  });
+});
+
+describe('loadModel / unloadModel', () => {
+  it('ask the host, with the config as JSON text and Triton-style file keys stripped, and resolve when it answers', async () => {
+    const host = new FakeHost();
+    const onnx = new Uint8Array([1, 2, 3]);
+    const { entry } = serveBody(async () => {
+      await loadModel('scorer', { config: { name: 'scorer', max_batch_size: 8 }, files: { 'file:1/model.onnx': onnx, '2/model.onnx': onnx } });
+      await loadModel('plain');
+      await unloadModel('scorer', { unloadDependents: true });
+    }, host);
+    expect((await callEntry(host, (id) => entry.execute(id, oneRequest))).ok).toBe(true);
+    expect(host.modelChanges).toEqual([
+      { action: 'load', model: 'scorer', config: '{"name":"scorer","max_batch_size":8}', files: { '1/model.onnx': onnx, '2/model.onnx': onnx } },
+      { action: 'load', model: 'plain', config: '', files: undefined },
+      { action: 'unload', model: 'scorer', unloadDependents: true },
+    ]);
+  });
+
+  it('reject with the server\'s error, its code kept; refuse bad arguments before asking', async () => {
+    const host = new FakeHost();
+    host.modelChangeError = { code: 'UNAVAILABLE', message: "explicit model load is not allowed in model control mode 'none'" };
+    const errors: unknown[] = [];
+    const { entry } = serveBody(async () => {
+      for (const attempt of [
+        () => loadModel('scorer'),
+        () => unloadModel('scorer'),
+        () => loadModel(''),
+        () => loadModel('scorer', { config: '{}', files: { '1/model.onnx': 'text' as never } }),
+      ]) {
+        await attempt().catch((error: unknown) => errors.push(error));
+      }
+    }, host);
+    expect((await callEntry(host, (id) => entry.execute(id, oneRequest))).ok).toBe(true);
+    expect(errors.map((error) => (error as NereidError).toData())).toEqual([
+      { code: 'UNAVAILABLE', message: "explicit model load is not allowed in model control mode 'none'" },
+      { code: 'UNAVAILABLE', message: "explicit model load is not allowed in model control mode 'none'" },
+      { code: 'INVALID_ARG', message: 'loadModel: the model name must be a non-empty string' },
+      { code: 'INVALID_ARG', message: "loadModel('scorer'): override file '1/model.onnx' must be a Uint8Array" },
+    ]);
+    expect(host.modelChanges.map((change) => change.action)).toEqual(['load', 'unload']);
   });
 });

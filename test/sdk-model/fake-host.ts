@@ -83,6 +83,25 @@ export class FakeHost implements HostBridge {
     } else setImmediate(() => void deliver());
   }
 
+  /** Model loads and unloads asked for, in order; `modelChangeError` makes them fail. */
+  readonly modelChanges: { action: 'load' | 'unload'; model: string; config?: string; files?: Record<string, Uint8Array>; unloadDependents?: boolean }[] = [];
+  modelChangeError: ErrorData | undefined;
+
+  loadModel(callId: number, model: string, config: string, files: Record<string, Uint8Array> | undefined): void {
+    this.modelChanges.push({ action: 'load', model, config, files });
+    this.#answerChange(callId, model);
+  }
+
+  unloadModel(callId: number, model: string, unloadDependents: boolean): void {
+    this.modelChanges.push({ action: 'unload', model, unloadDependents });
+    this.#answerChange(callId, model);
+  }
+
+  #answerChange(callId: number, model: string): void {
+    const error = this.modelChangeError;
+    setImmediate(() => this.entry!.resume(callId, { model, version: '', outputs: [], ...(error ? { error } : {}) }));
+  }
+
   /** BLS calls the model stopped reading (request.stream() left early). */
   readonly cancelledCalls: number[] = [];
 

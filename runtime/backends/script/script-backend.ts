@@ -68,6 +68,12 @@ export class ScriptBackend implements Backend {
         clearTimer: ignore,
         infer: ignore,
         isModelReady: () => false,
+        loadModel: () => {
+          throw new Error('no model loading during autoCompleteConfig');
+        },
+        unloadModel: () => {
+          throw new Error('no model unloading during autoCompleteConfig');
+        },
         isCancelled: () => false,
         watchCancel: () => undefined,
         cancelInference: () => undefined,

@@ -34,7 +34,7 @@ import { renderConfigJson } from '../../config/render-config-json.ts';
 import type { Logger } from '../../logging/logger.ts';
 import { CustomMetrics, type CustomMetricsOwner } from '../../metrics/custom-metrics.ts';
 import { millisToNanos } from '../../stats/model-stats.ts';
-import type { BackendInstance, BackendLoadContext, ComputeTiming, ExecRequest, ExecResult, InstanceSpec } from '../backend.ts';
+import type { BackendInstance, BackendLoadContext, ComputeTiming, ExecRequest, ExecResult, InstanceSpec, ModelHost } from '../backend.ts';
 import { ExecuteCancellation } from './execute-cancellation.ts';
 import { IsolateSandbox, type EntryFailure } from './isolate-sandbox.ts';
 import type { ScriptOptions } from './script-options.ts';
@@ -432,6 +432,20 @@ export class ScriptInstance implements BackendInstance {
     }
   }
 
+  /** Loads or unloads a model for the script (`change`); the outcome comes back through `resume`, as a BLS result without outputs. */
+  #changeModel(callId: number, model: string, change: (host: ModelHost) => Promise<void> | undefined): void {
+    let outcome: Promise<void>;
+    try {
+      outcome = change(this.#context.host) ?? Promise.reject(NereidError.unsupported('this server cannot load or unload models for a model'));
+    } catch (error) {
+      outcome = Promise.reject(error);
+    }
+    outcome.then(
+      () => this.#resume(callId, { model, version: '', outputs: [] }),
+      (error: unknown) => this.#resume(callId, blsFailure({ model, version: '' }, error)),
+    );
+  }
+
   /**
    * Delivers a BLS result to the script. The results of one batch of BLS
    * calls (a batched run of the called model) settle in the same turn of the
@@ -473,6 +487,10 @@ export class ScriptInstance implements BackendInstance {
       infer: (callId: number, request: BlsRequestDescriptor) => this.#infer(callId, request),
       cancelInference: (callId: number) => this.#blsStreams.get(callId)?.abort(),
       isModelReady: (model: string, version: string) => this.#context.host.isModelReady(model, version || undefined),
+      loadModel: (callId: number, model: string, config: string, files: Record<string, Uint8Array> | undefined) =>
+        this.#changeModel(callId, model, (host) => host.loadModel?.(model, { config: config || undefined, files }, this.#callers)),
+      unloadModel: (callId: number, model: string, unloadDependents: boolean) =>
+        this.#changeModel(callId, model, (host) => host.unloadModel?.(model, { unloadDependents }, this.#callers)),
       isCancelled: (cancelToken: number) => this.#cancellation?.isCancelled(cancelToken) || (this.#streamSignals.get(cancelToken)?.aborted ?? false),
       watchCancel: (cancelToken: number) => this.#watchCancel(cancelToken),
       sendResponse: (token: number, response: ResponseDescriptor | undefined, final: boolean) => this.#sendResponse(token, response, final),
@@ -491,7 +509,7 @@ export class ScriptInstance implements BackendInstance {
 }
 
 /** The result a failed BLS call of `request` resumes the script with. */
-function blsFailure(request: BlsRequestDescriptor, error: unknown): BlsResultDescriptor {
+function blsFailure(request: Pick<BlsRequestDescriptor, 'model' | 'version'>, error: unknown): BlsResultDescriptor {
   return { model: request.model, version: request.version, outputs: [], error: NereidError.from(error).toData() };
 }
 
