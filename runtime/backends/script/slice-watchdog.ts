@@ -52,7 +52,9 @@ const WATCHER_SOURCE = `(stopBuffer, pollMs, ...guards) => {
     for (const guard of watched) {
       const entry = Atomics.load(guard.entry, 0);
       if (entry < 0 || (entry & 1) === 0) continue;
-      const left = guard.deadline[0] - now;
+      const deadline = guard.deadline[0];
+      if (deadline === 0) continue;
+      const left = deadline - now;
       if (left > 0) {
         sleep = Math.min(sleep, left);
       } else if (Atomics.compareExchange(guard.entry, 0, entry, ${TRIPPED}) === entry) {
@@ -91,8 +93,10 @@ export class SliceGuard {
     if (--this.#depth > 0) return false;
     const inside = this.#count;
     this.#count = (inside + 1) & COUNT_MASK;
+    // The count first: a watcher that still sees this entry inside must not then read a cleared deadline as past.
+    const stopped = Atomics.compareExchange(this.#entry, 0, inside, this.#count) !== inside;
     this.#deadline[0] = 0;
-    return Atomics.compareExchange(this.#entry, 0, inside, this.#count) !== inside;
+    return stopped;
   }
 }
 
