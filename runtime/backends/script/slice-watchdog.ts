@@ -11,7 +11,9 @@
  *
  * How: every sandbox has a SliceGuard, 16 bytes of shared memory in which
  * the server thread writes, around each entry, an entry count (odd while
- * inside) and the entry's deadline (epoch ms). One watcher, a small isolate
+ * inside) and the entry's deadline (epoch ms: `Date.now()` is the only clock
+ * the watcher's isolate has, so a step of the system clock during an entry
+ * moves its deadline). One watcher, a small isolate
  * running a loop on isolated-vm's thread pool, reads them: it sleeps until
  * the earliest deadline it knows of, or at most one poll interval, so an
  * entry that overruns is caught at most a poll interval late. It marks the
