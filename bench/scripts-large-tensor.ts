@@ -18,7 +18,8 @@
  * differences swung from -2.6 to +3.4 ms between runs of the same code; the
  * own time of the same calls varied by 0.2 ms. The pair difference is still
  * printed, as the check that nothing outside that time (e.g. a slower inner
- * run) grows with the tensor.
+ * run) grows with the tensor: with 197 pairs at 64 MiB (15 s per arm) it was
+ * 0.7 ms, against 0.6 ms of own time.
  */
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
