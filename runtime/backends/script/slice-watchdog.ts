@@ -6,17 +6,17 @@
  * and its timer thread keeps each one until it would have expired, waking
  * for it then. A BLS request enters its isolate at least twice, so the
  * server paid two timers (a lock, an allocation, a queue insert) and two
- * wake-ups of another thread per request; at concurrency 1 that was 15 to
- * 35 µs of its latency on the 2-core VM (docs/design/script-backend.md).
+ * wake-ups of another thread per request: about 20 µs of a BLS request's
+ * latency at concurrency 1 on the 2-core VM (docs/design/script-backend.md).
  *
  * How: every sandbox has a SliceGuard, 16 bytes of shared memory in which
  * the server thread writes, around each entry, an entry count (odd while
- * inside) and the entry's deadline (epoch ms: `Date.now()` is the only clock
- * the watcher's isolate has, so a step of the system clock during an entry
- * moves its deadline). One watcher, a small isolate
- * running a loop on isolated-vm's thread pool, reads them: it sleeps until
- * the earliest deadline it knows of, or at most one poll interval, so an
- * entry that overruns is caught at most a poll interval late. It marks the
+ * inside) and the entry's deadline in epoch ms (`Date.now()` is the only
+ * clock the watcher's isolate has, so a step of the system clock during an
+ * entry moves its deadline). One watcher, a small isolate running a loop on
+ * isolated-vm's thread pool, reads them: it sleeps until the earliest
+ * deadline it knows of, or at most one poll interval, so an entry that
+ * overruns is caught at most a poll interval late. It marks the
  * entry tripped with a compare-and-swap, so an entry that has just returned
  * is never blamed, and disposes the isolate, which interrupts the running
  * code (a V8 interrupt request, safe from any thread). The server thread's
@@ -113,7 +113,7 @@ class SliceWatchdog {
   /** Watcher changes run one at a time, in order. */
   #changes: Promise<void> = Promise.resolve();
 
-  /** Watches `isolate`'s entries through `guard`; resolves once a watcher that includes it is running. */
+  /** Watches `isolate`'s entries through `guard`; resolves once a watcher that includes it has been started. */
   watch(guard: SliceGuard, isolate: ivm.Isolate): Promise<void> {
     this.#guards.set(guard, isolate);
     return this.#change();
@@ -144,8 +144,14 @@ class SliceWatchdog {
 
 async function startWatcher(guards: ReadonlyMap<SliceGuard, ivm.Isolate>): Promise<Watcher> {
   const isolate = new ivm.Isolate({ memoryLimit: 8 });
-  const context = await isolate.createContext();
-  const loop = (await context.eval(WATCHER_SOURCE, { reference: true })) as ivm.Reference<(...args: unknown[]) => void>;
+  let loop: ivm.Reference<(...args: unknown[]) => void>;
+  try {
+    const context = await isolate.createContext();
+    loop = (await context.eval(WATCHER_SOURCE, { reference: true })) as ivm.Reference<(...args: unknown[]) => void>;
+  } catch (error) {
+    isolate.dispose();
+    throw error;
+  }
   const stopBuffer = new SharedArrayBuffer(4);
   const shortest = Math.min(...[...guards.keys()].map((guard) => guard.sliceTimeoutMs));
   const pollMs = Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, Math.ceil(shortest * POLL_SHARE)));
