@@ -116,6 +116,39 @@ describe('loadModel / unloadModel in a model.ts', () => {
     expect(Array.from(ok.outputs[0]!.data as Float32Array)).toEqual([7]);
   });
 
+  it('loads a model from files it was sent: the override files cross from the script to the server', async () => {
+    await writeScriptModel(fixture.repo, 'deployer', {
+      config: [
+        'name: "deployer"',
+        'backend: "typescript"',
+        'input [ { name: "MODEL" data_type: TYPE_STRING dims: [ 1 ] } ]',
+        'output [ { name: "READY" data_type: TYPE_INT32 dims: [ 1 ] } ]',
+      ].join('\n'),
+      source: `
+        import { InferenceResponse, Tensor, isModelReady, loadModel, type InferenceRequest } from 'nereid/model';
+        export async function execute(requests: InferenceRequest[]) {
+          const request = requests[0]!;
+          const name = String(request.parameters.name);
+          const onnx = (request.requireInput('MODEL').data as Uint8Array[])[0]!;
+          await loadModel(name, { config: String(request.parameters.config), files: { 'file:1/model.onnx': onnx } });
+          return [new InferenceResponse({ outputs: [new Tensor('READY', 'INT32', [1], Int32Array.of(isModelReady(name) ? 1 : 0))] })];
+        }`,
+    });
+    const s = await fixture.start({ modelControlMode: 'explicit', loadModels: ['deployer'] });
+    const config = JSON.stringify({
+      name: 'uploaded',
+      platform: 'onnxruntime_onnx',
+      max_batch_size: 8,
+      input: [{ name: 'INPUT0', data_type: 'TYPE_FP32', dims: [-1] }],
+      output: [{ name: 'OUTPUT0', data_type: 'TYPE_FP32', dims: [-1] }],
+    });
+    const onnx = identityModel('FP32', { batch: true, dims: [-1] }).onnx;
+    const deployed = await s.infer({ model: 'deployer', inputs: [new Tensor('MODEL', 'BYTES', [1], [onnx])], parameters: { name: 'uploaded', config } });
+    expect(Array.from(deployed.outputs[0]!.data as Int32Array)).toEqual([1]);
+    const echoed = await s.infer({ model: 'uploaded', inputs: fp32([3, 1, 4]) });
+    expect(Array.from(echoed.outputs[0]!.data as Float32Array)).toEqual([3, 1, 4]);
+  });
+
   it('lets initialize load the models it needs, and refuses a load of a model whose load is in progress (its own)', async () => {
     await writeFixture(fixture.repo, 'ident', identityModel('FP32', { batch: true, dims: [-1] }));
     const booting = (target: string) => `
