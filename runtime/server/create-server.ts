@@ -214,6 +214,7 @@ export class Server implements InferenceServer, MetricsSource {
 
   /** loadModel() for a model's own code; `callers` as for `infer`. Refused when it would wait on that code. */
   async loadModelFor(name: string, options: LoadModelOptions, callers: ReadonlySet<BackendInstance> | undefined): Promise<void> {
+    // The mode first: outside explicit mode that is the answer, whatever the model.
     this.#requireExplicitMode('load');
     this.#refuseSelfWait('load', name, callers);
     await this.loadModel(name, options);

@@ -6,7 +6,8 @@
  * later delivers the outcome with `IsolateEntry.resume(callId, result)`,
  * which resolves the waiting promise, so the model runs on to its next
  * `await` inside that same host call. Any number of calls may be in flight.
- * The promise never rejects: a failure (refused by the host, failed
+ * Model loads and unloads (model-control.ts) answer through the same
+ * `resume` (callHost). The promise never rejects: a failure (refused by the host, failed
  * inference, unreadable result) resolves as a response with `error` set.
  *
  * @example

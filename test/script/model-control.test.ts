@@ -9,10 +9,9 @@ import { Tensor } from '../../sdk/tensor.ts';
 import { identityModel, writeFixture } from '../support/onnx-fixtures.ts';
 import { errorOf } from '../support/rejection.ts';
 import { useTempServer } from '../support/temp-server.ts';
-import { fp32Config, writeScriptModel } from './support.ts';
+import { fp32Config, fp32Inputs, writeScriptModel } from './support.ts';
 
 const fixture = useTempServer();
-const fp32 = (values: number[]) => [new Tensor('INPUT0', 'FP32', [1, values.length], new Float32Array(values))];
 
 /**
  * `keeper`: does what its request's parameters say to model `target`
@@ -56,7 +55,7 @@ async function startWithKeeper(options: { modelControlMode?: 'explicit' | 'none'
 }
 
 const act = (s: Server, model: string, parameters: Record<string, string>, values = [1, 2]) =>
-  s.infer({ model, inputs: fp32(values), parameters });
+  s.infer({ model, inputs: fp32Inputs(values), parameters });
 
 describe('loadModel / unloadModel in a model.ts', () => {
   it('loads a model, calls it in the same execute, and unloads it', async () => {
@@ -81,7 +80,7 @@ describe('loadModel / unloadModel in a model.ts', () => {
     expect(s.modelConfig('ident').max_batch_size).toBe(4);
   });
 
-  it('fails the request with the server\'s error: not in explicit mode, an unknown model, a bad config', async () => {
+  it('fails the request with the server\'s error: an unknown model, a bad config', async () => {
     const s = await startWithKeeper();
     const unknown = await errorOf(act(s, 'keeper', { action: 'load', target: 'nope' }));
     expect(unknown.message).toMatch(/model 'keeper' instance 'keeper_0_0': execute failed: .*failed to load 'nope'/);
@@ -145,7 +144,7 @@ describe('loadModel / unloadModel in a model.ts', () => {
     const onnx = identityModel('FP32', { batch: true, dims: [-1] }).onnx;
     const deployed = await s.infer({ model: 'deployer', inputs: [new Tensor('MODEL', 'BYTES', [1], [onnx])], parameters: { name: 'uploaded', config } });
     expect(Array.from(deployed.outputs[0]!.data as Int32Array)).toEqual([1]);
-    const echoed = await s.infer({ model: 'uploaded', inputs: fp32([3, 1, 4]) });
+    const echoed = await s.infer({ model: 'uploaded', inputs: fp32Inputs([3, 1, 4]) });
     expect(Array.from(echoed.outputs[0]!.data as Float32Array)).toEqual([3, 1, 4]);
   });
 

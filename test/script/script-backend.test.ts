@@ -6,14 +6,13 @@ import { Tensor } from '../../sdk/tensor.ts';
 import { addSubModel, identityModel, writeFixture } from '../support/onnx-fixtures.ts';
 import { addSubInputs } from '../server/support.ts';
 import { useTempServer } from '../support/temp-server.ts';
-import { fp32Config, writeScriptModel } from './support.ts';
+import { fp32Config, fp32Inputs, writeScriptModel } from './support.ts';
 import { errorOf } from '../support/rejection.ts';
 
 const fixture = useTempServer();
 const start = (): Promise<Server> => fixture.start();
 
 
-const fp32 = (values: number[]) => [new Tensor('INPUT0', 'FP32', [1, values.length], new Float32Array(values))];
 const reasonOf = async (s: Server, name: string) => (await s.repositoryIndex()).find((entry) => entry.name === name)?.reason ?? '';
 
 describe('TypeScript models', () => {
@@ -48,7 +47,7 @@ describe('TypeScript models', () => {
         }`,
     });
     const s = await start();
-    const response = await s.infer({ model: 'double', inputs: fp32([1, 2, 3]), parameters: { factor: 3 } });
+    const response = await s.infer({ model: 'double', inputs: fp32Inputs([1, 2, 3]), parameters: { factor: 3 } });
     expect(Array.from(response.outputs[0]!.data as Float32Array)).toEqual([3, 6, 9]);
     expect(response.parameters).toEqual({ factor: 3, note: 'doubled', exact: true });
     expect(fixture.log.lines.some((line) => line.includes('[double:1]') && line.includes('doubling 1x3'))).toBe(true);
@@ -74,7 +73,7 @@ describe('TypeScript models', () => {
         }`,
     });
     const s = await start();
-    const response = await s.infer({ model: 'grow', inputs: fp32([10, 20]) });
+    const response = await s.infer({ model: 'grow', inputs: fp32Inputs([10, 20]) });
     const out = response.outputs[0]!.data as Float32Array;
     expect(out.length).toBe(3 * 262144 + 1);
     expect([out[0], out[1], out[2], out[786431], out[786432]]).toEqual([10, 21, 12, 20 + 786431, -1]);
@@ -92,7 +91,7 @@ describe('TypeScript models', () => {
         }`,
     });
     const s = await start();
-    const error = await errorOf(s.infer({ model: 'caller', inputs: fp32([1]) }));
+    const error = await errorOf(s.infer({ model: 'caller', inputs: fp32Inputs([1]) }));
     expect(error.code).toBe('NOT_FOUND');
     expect(error.message).toMatch(/'nope'/);
   });
@@ -107,18 +106,18 @@ describe('TypeScript models', () => {
       ].join('\n'),
     });
     const s = await start();
-    const error = await errorOf(s.infer({ model: 'thrower', inputs: fp32([1]) }));
+    const error = await errorOf(s.infer({ model: 'thrower', inputs: fp32Inputs([1]) }));
     expect(error.code).toBe('INTERNAL');
     expect(error.message).toMatch(/model 'thrower' instance 'thrower_0_0': execute failed: broken on purpose/);
     expect(error.message).toMatch(/1\/model\.ts:3:\d+/);
     // The instance survives a thrown error.
-    expect((await errorOf(s.infer({ model: 'thrower', inputs: fp32([1]) }))).message).toMatch(/broken on purpose/);
+    expect((await errorOf(s.infer({ model: 'thrower', inputs: fp32Inputs([1]) }))).message).toMatch(/broken on purpose/);
   });
 
   it('refuses a wrong number of responses', async () => {
     await writeScriptModel(fixture.repo, 'miscount', { source: 'export function execute() { return []; }' });
     const s = await start();
-    const error = await errorOf(s.infer({ model: 'miscount', inputs: fp32([1]) }));
+    const error = await errorOf(s.infer({ model: 'miscount', inputs: fp32Inputs([1]) }));
     expect(error.message).toMatch(/returned 0 responses for 1 request/);
   });
 
@@ -158,7 +157,7 @@ describe('TypeScript models', () => {
         }`,
     });
     const s = await start();
-    const response = await s.infer({ model: 'asks', inputs: fp32([0]) });
+    const response = await s.infer({ model: 'asks', inputs: fp32Inputs([0]) });
     expect(Array.from(response.outputs[0]!.data as Float32Array)).toEqual([1, 0]);
   });
 });
@@ -186,13 +185,13 @@ describe('TypeScript model failures', () => {
     await failing('fragile', body, extra);
     await writeFixture(fixture.repo, 'ident', identityModel('FP32', { batch: true, dims: [-1] }));
     const s = await start();
-    const error = await errorOf(s.infer({ model: 'fragile', inputs: fp32([13]) }));
+    const error = await errorOf(s.infer({ model: 'fragile', inputs: fp32Inputs([13]) }));
     expect(error.message).toMatch(/model 'fragile' instance 'fragile_0_0' failed: /);
     expect(error.message).toMatch(message);
-    const ok = await s.infer({ model: 'ident', inputs: fp32([5]) });
+    const ok = await s.infer({ model: 'ident', inputs: fp32Inputs([5]) });
     expect(Array.from(ok.outputs[0]!.data as Float32Array)).toEqual([5]);
     await expect
-      .poll(async () => (await s.infer({ model: 'fragile', inputs: fp32([1]) }).catch((e: Error) => e)) instanceof Error, { timeout: 10_000 })
+      .poll(async () => (await s.infer({ model: 'fragile', inputs: fp32Inputs([1]) }).catch((e: Error) => e)) instanceof Error, { timeout: 10_000 })
       .toBe(false);
   });
 });
@@ -218,14 +217,14 @@ describe('BLS cycles', () => {
     await writeScriptModel(fixture.repo, 'pong', { config: fp32Config('pong', slow), source: relay('ping') });
     const s = await start();
     const started = performance.now();
-    const self = await errorOf(s.infer({ model: 'selfish', inputs: fp32([1]), parameters: { depth: 1 } }));
+    const self = await errorOf(s.infer({ model: 'selfish', inputs: fp32Inputs([1]), parameters: { depth: 1 } }));
     expect(self.code).toBe('UNAVAILABLE');
     expect(self.message).toMatch(/model 'selfish' version 1 cannot run this request: .*its only instance 'selfish_0_0' is already executing and waiting for this call/);
-    const cycle = await errorOf(s.infer({ model: 'ping', inputs: fp32([1]), parameters: { depth: 2 } }));
+    const cycle = await errorOf(s.infer({ model: 'ping', inputs: fp32Inputs([1]), parameters: { depth: 2 } }));
     expect(cycle.message).toMatch(/model 'ping' version 1 cannot run this request: .*'ping_0_0'/);
     expect(performance.now() - started).toBeLessThan(5_000);
     // Nothing was lost: the instances still serve, and a chain that does not come back is fine.
-    const ok = await s.infer({ model: 'ping', inputs: fp32([4]), parameters: { depth: 1 } });
+    const ok = await s.infer({ model: 'ping', inputs: fp32Inputs([4]), parameters: { depth: 1 } });
     expect(Array.from(ok.outputs[0]!.data as Float32Array)).toEqual([4]);
   });
 
@@ -235,10 +234,10 @@ describe('BLS cycles', () => {
       source: relay('pair'),
     });
     const s = await start();
-    const response = await s.infer({ model: 'pair', inputs: fp32([7]), parameters: { depth: 1 } });
+    const response = await s.infer({ model: 'pair', inputs: fp32Inputs([7]), parameters: { depth: 1 } });
     expect(Array.from(response.outputs[0]!.data as Float32Array)).toEqual([7]);
     // Three deep needs three instances waiting at once: two are not enough, and that is refused rather than hung.
-    const error = await errorOf(s.infer({ model: 'pair', inputs: fp32([7]), parameters: { depth: 2 } }));
+    const error = await errorOf(s.infer({ model: 'pair', inputs: fp32Inputs([7]), parameters: { depth: 2 } }));
     expect(error.message).toMatch(/all its instances \('pair_0_0', 'pair_0_1'\) are already executing/);
   });
 });

@@ -7,6 +7,8 @@ interface Watched {
   readonly guard: SliceGuard;
   /** Enters the isolate as the sandbox does: `run(n)` returns n + 1, or loops forever when n < 0. */
   enter(n: number): { value?: number; error?: string; stopped: boolean };
+  /** `run(n)` without marking an entry: code an entry the test marked itself runs on. */
+  run(n: number): number;
 }
 
 const BACKSTOP_MS = 5_000;
@@ -18,19 +20,21 @@ async function watchedIsolate(sliceTimeoutMs: number): Promise<Watched> {
   const run = (await context.eval('(n) => { if (n < 0) for (;;) {} return n + 1; }', { reference: true })) as ivm.Reference<(n: number) => number>;
   const guard = new SliceGuard(sliceTimeoutMs);
   await sliceWatchdog.watch(guard, isolate);
+  // isolated-vm's own timeout only as a backstop: a broken watchdog fails the test instead of hanging it.
+  const unguarded = (n: number): number => run.applySync(undefined, [n], { timeout: BACKSTOP_MS });
   const entry: Watched = {
     isolate,
     guard,
     enter(n) {
       guard.enter();
       try {
-        // isolated-vm's own timeout only as a backstop: a broken watchdog fails the test instead of hanging it.
-        const value = run.applySync(undefined, [n], { timeout: BACKSTOP_MS });
+        const value = unguarded(n);
         return { value, stopped: guard.leave() };
       } catch (error) {
         return { error: (error as Error).message, stopped: guard.leave() };
       }
     },
+    run: unguarded,
   };
   watched.push(entry);
   return entry;
@@ -85,10 +89,12 @@ describe('slice watchdog', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(999);
   });
 
-  it('covers entries nested in an entry of the same isolate by the outer deadline', async () => {
-    const nested = await watchedIsolate(1_000);
-    nested.guard.enter();
-    expect(nested.enter(1)).toEqual({ value: 2, stopped: false });
-    expect(nested.guard.leave()).toBe(false);
+  it('keeps an entry watched after an entry nested in it has returned', async () => {
+    const outer = await watchedIsolate(200);
+    outer.guard.enter();
+    expect(outer.enter(1)).toEqual({ value: 2, stopped: false });
+    // The outer entry goes on and loops: its deadline still holds (a nested leave() must not end it).
+    expect(() => outer.run(-1)).toThrow(/disposed/);
+    expect(outer.guard.leave()).toBe(true);
   });
 });

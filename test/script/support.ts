@@ -1,6 +1,7 @@
 /** Writes TypeScript models into a test repository. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Tensor } from '../../sdk/tensor.ts';
 
 export interface ScriptModelFiles {
   /** The model.ts source. */
@@ -9,6 +10,11 @@ export interface ScriptModelFiles {
   config?: string;
   /** Extra files, relative to the model directory. */
   files?: Record<string, string>;
+}
+
+/** A request's inputs for a model of fp32Config: INPUT0 FP32 [1, n]. */
+export function fp32Inputs(values: number[]): Tensor[] {
+  return [new Tensor('INPUT0', 'FP32', [1, values.length], new Float32Array(values))];
 }
 
 /** FP32 [-1] in (INPUT0) and out (OUTPUT0), batching up to 8: the shape most test scripts use. */
