@@ -38,7 +38,7 @@ export interface ModelHost {
    * the request this one is part of (ExecRequest.traceId): it is traced as
    * that trace's child.
    */
-  infer(request: InferRequest, callers?: ReadonlySet<BackendInstance>, traceParent?: number): Promise<InferResponse>;
+  infer(request: InferRequest, callers?: ReadonlySet<Caller>, traceParent?: number): Promise<InferResponse>;
   /**
    * `server.inferStream()` for a model's own requests: any model's responses
    * as they come (a decoupled model's 0..N, another's one), the last item
@@ -46,7 +46,7 @@ export interface ModelHost {
    * iteration early cancels the request. `callers` as for `infer`. Absent in
    * hosts that cannot stream (test harnesses).
    */
-  inferStream?(request: InferRequest, callers?: ReadonlySet<BackendInstance>, traceParent?: number): AsyncIterable<InferStreamItem>;
+  inferStream?(request: InferRequest, callers?: ReadonlySet<Caller>, traceParent?: number): AsyncIterable<InferStreamItem>;
   isModelReady(name: string, version?: string): boolean;
   /**
    * `server.loadModel()` / `unloadModel()` for a model's own code (a
@@ -55,8 +55,8 @@ export interface ModelHost {
    * (ModelManager.selfWaitReason). Absent in hosts without model control
    * (test harnesses).
    */
-  loadModel?(name: string, options: LoadModelOptions, callers?: ReadonlySet<BackendInstance>): Promise<void>;
-  unloadModel?(name: string, options: UnloadModelOptions, callers?: ReadonlySet<BackendInstance>): Promise<void>;
+  loadModel?(name: string, options: LoadModelOptions, callers?: ReadonlySet<Caller>): Promise<void>;
+  unloadModel?(name: string, options: UnloadModelOptions, callers?: ReadonlySet<Caller>): Promise<void>;
   /** Where a model.ts registers its custom metrics (server-wide, as Triton's); absent in hosts without a metrics endpoint (test harnesses). */
   readonly customMetrics?: CustomMetrics;
   /** Picks and records the requests to trace (Triton's trace extension); absent in hosts that do not trace (test harnesses). */
@@ -110,11 +110,11 @@ export interface ExecRequest {
   /** The request's `timeout` parameter in microseconds (0: none); dynamic batcher, where the queue policy allows it. */
   readonly timeoutUs?: number;
   /**
-   * For a BLS request: the instances whose execute waits for it (its caller,
+   * For a BLS request or an ensemble step: what waits for it (its caller,
    * that caller's callers, and so on). A scheduler refuses a request that
    * only these could run, since it would never start (request-cycle.ts).
    */
-  readonly callers?: ReadonlySet<BackendInstance>;
+  readonly callers?: ReadonlySet<Caller>;
   /** The caller's cancellation (InferRequest.signal): schedulers drop the request while it is queued; a model.ts can ask. */
   readonly signal?: AbortSignal;
   /**
@@ -159,6 +159,13 @@ export interface ComputeTiming {
   readonly inferNs: number;
   readonly outputNs: number;
 }
+
+/**
+ * Something that waits for the requests it starts: a model instance (its
+ * execute's BLS calls) or a running ensemble's scheduler (its steps). Only
+ * compared by identity (ModelVersion.owns, request-cycle.ts).
+ */
+export type Caller = object;
 
 export interface BackendInstance {
   readonly name: string;

@@ -10,7 +10,8 @@
  * ExecRequest.respond and streams instead: ensemble-stream.ts.
  *
  * Every step request carries the ensemble request's id, parameters (priority,
- * timeout and sequence ones included), cancellation signal and BLS callers.
+ * timeout and sequence ones included), cancellation signal and callers, this
+ * ensemble's scheduler added to them.
  *
  * Ownership: the scheduler owns the ensemble request's input tensors and each
  * step's output tensors. A tensor handed to a step request belongs to that
@@ -22,7 +23,7 @@ import { NereidError } from '../../sdk/errors.ts';
 import type { InferResponse } from '../../sdk/inference.ts';
 import type { ModelConfig } from '../../sdk/model-config.ts';
 import type { Tensor } from '../../sdk/tensor.ts';
-import type { BackendInstance, ExecRequest, ExecResult, ModelHost } from '../backends/backend.ts';
+import type { BackendInstance, Caller, ExecRequest, ExecResult, ModelHost } from '../backends/backend.ts';
 import type { Scheduler } from '../scheduler/scheduler.ts';
 import { EnsembleGraph, type CompiledStep, type Plan } from './ensemble-plan.ts';
 import { EnsembleStream } from './ensemble-stream.ts';
@@ -64,12 +65,14 @@ export class EnsembleScheduler implements Scheduler {
     this.#inflight++;
     try {
       const plan = this.#graph.plan(request.outputs);
+      // This request waits for its steps, so they carry it as a caller: a step's model.ts that unloads this ensemble is refused instead of waiting for itself (ModelVersion.owns).
+      const callers = new Set<Caller>(request.callers).add(this);
       if (request.respond) {
         // Decoupled: the responses go through `respond`; the result only reports a request that could not start.
-        await new EnsembleStream(this.#name, this.#host, { ...request, respond: request.respond }, plan, this.#maxInflight).run();
+        await new EnsembleStream(this.#name, this.#host, { ...request, callers, respond: request.respond }, plan, this.#maxInflight).run();
         return { ok: true, outputs: [] };
       }
-      const outputs = await this.#run(request, plan);
+      const outputs = await this.#run({ ...request, callers }, plan);
       return { ok: true, outputs };
     } catch (error) {
       return { ok: false, error: NereidError.from(error).toData() };

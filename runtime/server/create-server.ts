@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, normalize, resolve, sep } from 'node:path';
 import { NereidError } from '../../sdk/errors.ts';
 import type { InferRequest, InferResponse, InferStreamItem } from '../../sdk/inference.ts';
-import type { Backend, BackendInstance, ModelHost } from '../backends/backend.ts';
+import type { Backend, Caller, ModelHost } from '../backends/backend.ts';
 import { BackendRegistry } from '../backends/backend-registry.ts';
 import { OnnxBackend } from '../backends/onnx/onnx-backend.ts';
 import { ScriptBackend } from '../backends/script/script-backend.ts';
@@ -159,7 +159,7 @@ export class Server implements InferenceServer, MetricsSource {
    * instances waiting for this one (see ExecRequest); `traceParent` for an
    * ensemble's steps (see ModelHost.infer).
    */
-  infer(request: InferRequest, callers?: ReadonlySet<BackendInstance>, traceParent?: number): Promise<InferResponse> {
+  infer(request: InferRequest, callers?: ReadonlySet<Caller>, traceParent?: number): Promise<InferResponse> {
     try {
       if (request.parameters) rejectReservedParameters(request.parameters);
       return this.#models.resolve(request.model, request.version).infer(request, callers, traceParent);
@@ -168,7 +168,7 @@ export class Server implements InferenceServer, MetricsSource {
     }
   }
 
-  inferStream(request: InferRequest, callers?: ReadonlySet<BackendInstance>, traceParent?: number): AsyncIterable<InferStreamItem> {
+  inferStream(request: InferRequest, callers?: ReadonlySet<Caller>, traceParent?: number): AsyncIterable<InferStreamItem> {
     if (request.parameters) rejectReservedParameters(request.parameters);
     return this.#models.resolve(request.model, request.version).inferStream(request, callers, traceParent);
   }
@@ -213,7 +213,7 @@ export class Server implements InferenceServer, MetricsSource {
   }
 
   /** loadModel() for a model's own code; `callers` as for `infer`. Refused when it would wait on that code. */
-  async loadModelFor(name: string, options: LoadModelOptions, callers: ReadonlySet<BackendInstance> | undefined): Promise<void> {
+  async loadModelFor(name: string, options: LoadModelOptions, callers: ReadonlySet<Caller> | undefined): Promise<void> {
     // The mode first: outside explicit mode that is the answer, whatever the model.
     this.#requireExplicitMode('load');
     this.#refuseSelfWait('load', name, callers);
@@ -221,7 +221,7 @@ export class Server implements InferenceServer, MetricsSource {
   }
 
   /** unloadModel() for a model's own code, as loadModelFor. */
-  async unloadModelFor(name: string, options: UnloadModelOptions, callers: ReadonlySet<BackendInstance> | undefined): Promise<void> {
+  async unloadModelFor(name: string, options: UnloadModelOptions, callers: ReadonlySet<Caller> | undefined): Promise<void> {
     this.#requireExplicitMode('unload');
     this.#refuseSelfWait('unload', name, callers);
     await this.unloadModel(name, options);
@@ -244,7 +244,7 @@ export class Server implements InferenceServer, MetricsSource {
     }
   }
 
-  #refuseSelfWait(action: string, name: string, callers: ReadonlySet<BackendInstance> | undefined): void {
+  #refuseSelfWait(action: string, name: string, callers: ReadonlySet<Caller> | undefined): void {
     const reason = this.#models.selfWaitReason(name, callers);
     if (reason) throw NereidError.unavailable(`cannot ${action} model '${name}' from a model: ${reason}`);
   }

@@ -17,7 +17,7 @@ import { ensembleStepModels } from '../config/validate-ensemble-steps.ts';
 import type { Logger } from '../logging/logger.ts';
 import { fingerprintModelDir, listModelDirs, type RepositoryModelDir } from '../repository/scan-repository.ts';
 import { loadModel, type LoadedModel, type ModelLoadSettings } from './model-loader.ts';
-import type { BackendInstance } from '../backends/backend.ts';
+import type { Caller } from '../backends/backend.ts';
 import type { ModelVersion } from './model-version.ts';
 import { ModelState, type RepositoryIndexEntry } from './server-api.ts';
 
@@ -287,16 +287,16 @@ export class ModelManager {
 
   /**
    * Why loading or unloading `name` for a model's own code would wait on that
-   * code (undefined when it would not). From an execute, `callers` holds the
-   * instances waiting for it: a version of `name` being retired waits for its
-   * in-flight requests, so none of its instances may be among them. Without
+   * code (undefined when it would not). From an execute, `callers` holds what
+   * waits for it (instances, ensembles): a version of `name` being retired
+   * waits for its in-flight requests, so it may own none of them. Without
    * callers (initialize, or code outside an execute), a load or unload of
    * `name` in progress may be the very load running that code.
    */
-  selfWaitReason(name: string, callers: ReadonlySet<BackendInstance> | undefined): string | undefined {
+  selfWaitReason(name: string, callers: ReadonlySet<Caller> | undefined): string | undefined {
     if (callers !== undefined && callers.size > 0) {
       const waiting = this.#loadedVersionsOf(name).some((version) => [...callers].some((caller) => version.owns(caller)));
-      return waiting ? `an instance of '${name}' is waiting for this call (this model, or one that called it through BLS), and would never finish its requests` : undefined;
+      return waiting ? `a request of '${name}' is waiting for this call (this model's own request, or one that reached it through BLS or an ensemble step), and would never finish` : undefined;
     }
     const entry = this.#entries.get(name);
     return entry !== undefined && entry.changing > 0 ? `a load or unload of '${name}' is in progress, and it may be the load running this code (initialize cannot wait for it)` : undefined;

@@ -10,7 +10,7 @@ import type { InferRequest, InferResponse, InferStreamItem } from '../../sdk/inf
 import type { ModelConfig, ModelInstanceGroup } from '../../sdk/model-config.ts';
 import { elementCount } from '../../sdk/shape.ts';
 import type { Tensor } from '../../sdk/tensor.ts';
-import type { Backend, BackendInstance, BackendLoadContext, ExecRequest, ExecResult, InstanceSpec } from '../backends/backend.ts';
+import type { Backend, BackendInstance, BackendLoadContext, Caller, ExecRequest, ExecResult, InstanceSpec } from '../backends/backend.ts';
 import { createScheduler } from '../scheduler/create-scheduler.ts';
 import type { Scheduler } from '../scheduler/scheduler.ts';
 import { ModelStats, nanosSince, type FailureReason } from '../stats/model-stats.ts';
@@ -88,9 +88,9 @@ export class ModelVersion {
     return new ModelVersion(backend, context, instances);
   }
 
-  /** True when `instance` is one of this version's live instances. */
-  owns(instance: BackendInstance): boolean {
-    return this.#instances.has(instance);
+  /** True when `caller` is one of this version's live instances, or its ensemble scheduler (which its running requests' steps name as a caller). */
+  owns(caller: Caller): boolean {
+    return this.#instances.has(caller as BackendInstance) || caller === this.#scheduler;
   }
 
   get inflightCount(): number {
@@ -107,7 +107,7 @@ export class ModelVersion {
     return this.config.model_transaction_policy?.decoupled === true;
   }
 
-  async infer(request: InferRequest, callers?: ReadonlySet<BackendInstance>, traceParent?: number): Promise<InferResponse> {
+  async infer(request: InferRequest, callers?: ReadonlySet<Caller>, traceParent?: number): Promise<InferResponse> {
     if (this.decoupled) {
       throw NereidError.unsupported(
         `model '${this.name}' version ${this.version} is decoupled (it may send any number of responses per request): call it through a stream: POST /v2/models/${this.name}/generate_stream, gRPC ModelStreamInfer, or server.inferStream()`,
@@ -132,7 +132,7 @@ export class ModelVersion {
    * sends them, any other model's one response. Throws at once for a request
    * that fails validation. Stopping the iteration early cancels the request.
    */
-  inferStream(request: InferRequest, callers?: ReadonlySet<BackendInstance>, traceParent?: number): AsyncIterable<InferStreamItem> {
+  inferStream(request: InferRequest, callers?: ReadonlySet<Caller>, traceParent?: number): AsyncIterable<InferStreamItem> {
     const started = performance.now();
     const traceId = this.#traceId(traceParent);
     const stream = new ResponseStream(request.signal);
@@ -193,7 +193,7 @@ export class ModelVersion {
     this.#tracer!.record(id, this.name, this.version, marks, parent);
   }
 
-  #validate(request: InferRequest, callers: ReadonlySet<BackendInstance> | undefined, started: number, traceId = 0): ExecRequest {
+  #validate(request: InferRequest, callers: ReadonlySet<Caller> | undefined, started: number, traceId = 0): ExecRequest {
     try {
       const exec = this.#validator.validate(request, callers);
       return traceId ? { ...exec, traceId } : exec;

@@ -12,7 +12,7 @@ import type { InferRequest } from '../../sdk/inference.ts';
 import type { ModelConfig, ModelInput, ModelOutput } from '../../sdk/model-config.ts';
 import { elementCount, formatShape } from '../../sdk/shape.ts';
 import type { Tensor } from '../../sdk/tensor.ts';
-import type { BackendInstance, ExecRequest } from '../backends/backend.ts';
+import type { Caller, ExecRequest } from '../backends/backend.ts';
 
 interface CompiledInput {
   readonly name: string;
@@ -54,7 +54,7 @@ export class RequestValidator {
   }
 
   /** Validates `request` and returns what the instance should run. Throws INVALID_ARG naming what is wrong. */
-  validate(request: InferRequest, callers?: ReadonlySet<BackendInstance>): ExecRequest {
+  validate(request: InferRequest, callers?: ReadonlySet<Caller>): ExecRequest {
     const model = this.#model;
     const seen = new Set<string>();
     let batchSize = 0;

@@ -6,9 +6,10 @@
  * NereidError (the server's answer) when the load or unload fails.
  *
  * Refused, with an error instead of a hang:
- * - from `execute`: loading or unloading a model whose instance is waiting
- *   for this call (this model itself, or one that called it through BLS):
- *   its old version would wait for the requests that wait for it;
+ * - from `execute`: loading or unloading a model whose request is waiting
+ *   for this call (this model itself, one that called it through BLS, or an
+ *   ensemble running it as a step): its old version would wait for the
+ *   requests that wait for it;
  * - from `initialize` (and code outside `execute`): a model whose load or
  *   unload is in progress (its own, or one loading at the same time, as at
  *   server start), which may be the very load running this code.

@@ -9,6 +9,7 @@ import { Tensor } from '../../sdk/tensor.ts';
 import { identityModel, writeFixture } from '../support/onnx-fixtures.ts';
 import { errorOf } from '../support/rejection.ts';
 import { useTempServer } from '../support/temp-server.ts';
+import { ensembleConfig, writeEnsemble } from '../ensemble/support.ts';
 import { fp32Config, fp32Inputs, writeScriptModel } from './support.ts';
 
 const fixture = useTempServer();
@@ -46,12 +47,18 @@ const CALLER = `
     return [new InferenceResponse({ outputs: response.outputs, error: response.error, parameters: response.parameters })];
   }`;
 
+/** `pipeline`: an ensemble whose one step is keeper (its parameters go on to the step). */
+const PIPELINE = ensembleConfig('pipeline', [{ name: 'INPUT0', type: 'TYPE_FP32', dims: [-1] }], [{ name: 'OUTPUT0', type: 'TYPE_FP32', dims: [-1] }], [
+  { model: 'keeper', inputs: { INPUT0: 'INPUT0' }, outputs: { OUTPUT0: 'OUTPUT0' } },
+]);
+
 async function startWithKeeper(options: { modelControlMode?: 'explicit' | 'none' } = {}): Promise<Server> {
   await writeFixture(fixture.repo, 'ident', identityModel('FP32', { batch: true, dims: [-1] }));
   await writeScriptModel(fixture.repo, 'keeper', { source: KEEPER });
   await writeScriptModel(fixture.repo, 'caller', { source: CALLER });
+  await writeEnsemble(fixture.repo, 'pipeline', PIPELINE);
   const mode = options.modelControlMode ?? 'explicit';
-  return fixture.start(mode === 'explicit' ? { modelControlMode: 'explicit', loadModels: ['keeper', 'caller'] } : { modelControlMode: mode });
+  return fixture.start(mode === 'explicit' ? { modelControlMode: 'explicit', loadModels: ['keeper', 'caller', 'pipeline'] } : { modelControlMode: mode });
 }
 
 const act = (s: Server, model: string, parameters: Record<string, string>, values = [1, 2]) =>
@@ -97,22 +104,28 @@ describe('loadModel / unloadModel in a model.ts', () => {
     expect(s.isModelReady('ident')).toBe(true);
   });
 
-  it('refuses at once a change that would wait on the calling code: the model itself, or a model waiting for it through BLS', async () => {
+  it('refuses at once a change that would wait on the calling code: the model itself, a model waiting for it through BLS, an ensemble it is a step of', async () => {
     const s = await startWithKeeper();
     const started = performance.now();
     const self = await errorOf(act(s, 'keeper', { action: 'unload', target: 'keeper' }));
     expect(self.code).toBe('UNAVAILABLE');
-    expect(self.message).toMatch(/cannot unload model 'keeper' from a model: an instance of 'keeper' is waiting for this call/);
+    expect(self.message).toMatch(/cannot unload model 'keeper' from a model: a request of 'keeper' is waiting for this call/);
     const reload = await errorOf(act(s, 'keeper', { action: 'load', target: 'keeper' }));
     expect(reload.message).toMatch(/cannot load model 'keeper' from a model/);
     // caller -> keeper: keeper unloading caller would wait for caller's request, which waits for keeper.
     const upstream = await errorOf(act(s, 'caller', { action: 'unload', target: 'caller' }));
-    expect(upstream.message).toMatch(/cannot unload model 'caller' from a model: an instance of 'caller' is waiting for this call/);
+    expect(upstream.message).toMatch(/cannot unload model 'caller' from a model: a request of 'caller' is waiting for this call/);
+    // pipeline -> keeper (a step): unloading pipeline would wait for the pipeline request that waits for keeper.
+    const ensemble = await errorOf(act(s, 'pipeline', { action: 'unload', target: 'pipeline' }));
+    expect(ensemble.code).toBe('UNAVAILABLE');
+    expect(ensemble.message).toMatch(/cannot unload model 'pipeline' from a model: a request of 'pipeline' is waiting for this call/);
     expect(performance.now() - started).toBeLessThan(5_000);
     // Nothing was lost.
-    expect([s.isModelReady('keeper'), s.isModelReady('caller')]).toEqual([true, true]);
+    expect([s.isModelReady('keeper'), s.isModelReady('caller'), s.isModelReady('pipeline')]).toEqual([true, true, true]);
     const ok = await act(s, 'caller', { target: 'ident' }, [7]);
     expect(Array.from(ok.outputs[0]!.data as Float32Array)).toEqual([7]);
+    const piped = await act(s, 'pipeline', { target: 'ident' }, [8]);
+    expect(Array.from(piped.outputs[0]!.data as Float32Array)).toEqual([8]);
   });
 
   it('loads a model from files it was sent: the override files cross from the script to the server', async () => {

@@ -34,7 +34,7 @@ import { renderConfigJson } from '../../config/render-config-json.ts';
 import type { Logger } from '../../logging/logger.ts';
 import { CustomMetrics, type CustomMetricsOwner } from '../../metrics/custom-metrics.ts';
 import { millisToNanos } from '../../stats/model-stats.ts';
-import type { BackendInstance, BackendLoadContext, ComputeTiming, ExecRequest, ExecResult, InstanceSpec, ModelHost } from '../backend.ts';
+import type { BackendInstance, BackendLoadContext, Caller, ComputeTiming, ExecRequest, ExecResult, InstanceSpec, ModelHost } from '../backend.ts';
 import { ExecuteCancellation } from './execute-cancellation.ts';
 import { IsolateSandbox, type EntryFailure } from './isolate-sandbox.ts';
 import type { ScriptOptions } from './script-options.ts';
@@ -75,8 +75,8 @@ export class ScriptInstance implements BackendInstance {
   #deadlineTimer: NodeJS.Timeout | undefined;
   #nextCallId = 1;
   #executing = 0;
-  /** While an execute runs: this instance and every instance waiting for the requests it executes (ExecRequest.callers). */
-  #callers: Set<BackendInstance> | undefined;
+  /** While an execute runs: this instance and everything waiting for the requests it executes (ExecRequest.callers). */
+  #callers: Set<Caller> | undefined;
   /** While an execute runs: what its requests' cancellation looks like to the script. */
   #cancellation: ExecuteCancellation | undefined;
   #nextCancelToken = 1;
@@ -145,7 +145,7 @@ export class ScriptInstance implements BackendInstance {
       return requests.map(() => this.#fail(NereidError.unavailable(`${this.#prefix} is unavailable: ${reason}`)));
     }
     this.#executing++;
-    this.#callers = new Set<BackendInstance>([this]);
+    this.#callers = new Set<Caller>([this]);
     const cancellation = new ExecuteCancellation(requests, this.#nextCancelToken, (token) => this.#notifyCancelled(token));
     this.#nextCancelToken += cancellation.tokenCount;
     this.#cancellation = cancellation;
