@@ -33,8 +33,8 @@ export interface InstanceSpec {
  */
 export interface ModelHost {
   /**
-   * `server.infer()` for a model's own requests; `callers` are the instances
-   * waiting for this one (ExecRequest.callers); `traceParent` the trace of
+   * `server.infer()` for a model's own requests; `callers` is what waits
+   * for this one (ExecRequest.callers); `traceParent` the trace of
    * the request this one is part of (ExecRequest.traceId): it is traced as
    * that trace's child.
    */

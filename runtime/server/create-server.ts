@@ -155,8 +155,8 @@ export class Server implements InferenceServer, MetricsSource {
   }
 
   /**
-   * Runs one inference. `callers` is for BLS requests only: the model
-   * instances waiting for this one (see ExecRequest); `traceParent` for an
+   * Runs one inference. `callers` is for BLS requests and ensemble steps
+   * only: what waits for this one (see ExecRequest); `traceParent` for an
    * ensemble's steps (see ModelHost.infer).
    */
   infer(request: InferRequest, callers?: ReadonlySet<Caller>, traceParent?: number): Promise<InferResponse> {
