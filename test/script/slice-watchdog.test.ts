@@ -57,6 +57,8 @@ describe('slice watchdog', () => {
     expect(outcome.error).toMatch(/disposed/);
     expect(looping.isolate.isDisposed).toBe(true);
     expect(ranMs).toBeGreaterThanOrEqual(49);
+    // Caught a couple of 5 ms polls late, not at the test's 5 s backstop (the bound leaves room for a loaded machine).
+    expect(ranMs).toBeLessThan(1_000);
   });
 
   it('never stops entries that return in time', async () => {
@@ -89,12 +91,14 @@ describe('slice watchdog', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(999);
   });
 
-  it('keeps an entry watched after an entry nested in it has returned', async () => {
+  it('watches an entry nested in another as part of it', async () => {
     const outer = await watchedIsolate(200);
     outer.guard.enter();
     expect(outer.enter(1)).toEqual({ value: 2, stopped: false });
-    // The outer entry goes on and loops: its deadline still holds (a nested leave() must not end it).
-    expect(() => outer.run(-1)).toThrow(/disposed/);
+    // A nested entry that loops is still inside the outer one: it is stopped, and the outer entry learns why.
+    const nested = outer.enter(-1);
+    expect(nested.error).toMatch(/disposed/);
+    expect(nested.stopped).toBe(false);
     expect(outer.guard.leave()).toBe(true);
   });
 });

@@ -9,18 +9,19 @@
  * wake-ups of another thread per request: about 20 µs of a BLS request's
  * latency at concurrency 1 on the 2-core VM (docs/design/script-backend.md).
  *
- * How: every sandbox has a SliceGuard, 16 bytes of shared memory in which
- * the server thread writes, around each entry, an entry count (odd while
- * inside) and the entry's deadline in epoch ms (`Date.now()` is the only
- * clock the watcher's isolate has, so a step of the system clock during an
- * entry moves its deadline). One watcher, a small isolate running a loop on
- * isolated-vm's thread pool, reads them: it sleeps until the earliest
- * deadline it knows of, or at most one poll interval, so an entry that
- * overruns is caught at most a poll interval late. It marks the
- * entry tripped with a compare-and-swap, so an entry that has just returned
- * is never blamed, and disposes the isolate, which interrupts the running
- * code (a V8 interrupt request, safe from any thread). The server thread's
- * `applySync` then throws, and `leave()` says why.
+ * How: every sandbox has a SliceGuard, 4 bytes of shared memory in which the
+ * server thread counts entries into its isolate (odd while inside). One
+ * watcher, a small isolate running a loop on isolated-vm's thread pool, looks
+ * at every guard once per poll interval. When it sees the same entry inside
+ * again, it measures how long that entry has run with the isolate's
+ * `wallTime`, which isolated-vm keeps on a monotonic clock while code runs in
+ * it: a step of the system clock neither stops an entry early nor lets a
+ * stuck one run on. The first sighting comes at most one interval after the
+ * entry began, so an overrun is caught at most two intervals late. The
+ * watcher marks the entry tripped with a compare-and-swap, so an entry that
+ * has just returned is never blamed, and disposes the isolate, which
+ * interrupts the running code (a V8 interrupt request, safe from any thread).
+ * The server thread's `applySync` then throws, and `leave()` says why.
  *
  * The watcher never waits for the server thread, which may be the one that
  * is stuck: when a sandbox comes or goes, a new watcher starts over the
@@ -32,48 +33,50 @@ import ivm from 'isolated-vm';
 /** Entry counts stay non-negative (TRIPPED is negative) and wrap. */
 const COUNT_MASK = 0x3fff_ffff;
 const TRIPPED = -1;
-/** How late an overrun may be caught, as a share of the smallest slice timeout watched, within these bounds. */
-const POLL_SHARE = 0.1;
+/** The poll interval as a share of the smallest slice timeout watched, within these bounds (an overrun is caught at most two intervals late). */
+const POLL_SHARE = 0.05;
 const MIN_POLL_MS = 5;
 const MAX_POLL_MS = 100;
 
 /**
  * The watcher's loop, run in its own isolate (it sees only its arguments):
- * `stop` is set by the host to end it; each guard is its shared buffer and
- * the isolate to dispose when that guard's entry overruns.
+ * `stop` is set by the host to end it; each guard is its shared buffer, the
+ * isolate to dispose when that guard's entry overruns, and its slice timeout.
+ * For each guard it remembers the entry last seen inside and the isolate's
+ * wall time (ns) at that sighting.
  */
 const WATCHER_SOURCE = `(stopBuffer, pollMs, ...guards) => {
   const stop = new Int32Array(stopBuffer);
   const watched = [];
-  for (let i = 0; i < guards.length; i += 2) {
-    watched.push({ entry: new Int32Array(guards[i], 0, 1), deadline: new Float64Array(guards[i], 8, 1), isolate: guards[i + 1] });
+  for (let i = 0; i < guards.length; i += 3) {
+    watched.push({ entry: new Int32Array(guards[i]), isolate: guards[i + 1], sliceNs: BigInt(guards[i + 2]) * 1000000n, seen: -1, since: 0n });
   }
   while (Atomics.load(stop, 0) === 0) {
-    const now = Date.now();
-    let sleep = pollMs;
     for (const guard of watched) {
       const entry = Atomics.load(guard.entry, 0);
-      if (entry < 0 || (entry & 1) === 0) continue;
-      const deadline = guard.deadline[0];
-      if (deadline === 0) continue;
-      const left = deadline - now;
-      if (left > 0) {
-        sleep = Math.min(sleep, left);
-      } else if (Atomics.compareExchange(guard.entry, 0, entry, ${TRIPPED}) === entry) {
+      if (entry < 0 || (entry & 1) === 0) {
+        guard.seen = -1;
+        continue;
+      }
+      let ran;
+      try { ran = guard.isolate.wallTime; } catch { continue; }
+      if (entry !== guard.seen) {
+        guard.seen = entry;
+        guard.since = ran;
+      } else if (ran - guard.since >= guard.sliceNs && Atomics.compareExchange(guard.entry, 0, entry, ${TRIPPED}) === entry) {
         try { guard.isolate.dispose(); } catch {}
       }
     }
-    Atomics.wait(stop, 0, 0, Math.max(1, Math.ceil(sleep)));
+    Atomics.wait(stop, 0, 0, pollMs);
   }
 }`;
 
 /** The server thread's side of one sandbox's watch: mark each entry into its isolate. */
 export class SliceGuard {
   readonly sliceTimeoutMs: number;
-  /** Shared with the watcher: Int32 entry count at 0, Float64 deadline at 8. */
-  readonly buffer = new SharedArrayBuffer(16);
-  readonly #entry = new Int32Array(this.buffer, 0, 1);
-  readonly #deadline = new Float64Array(this.buffer, 8, 1);
+  /** Shared with the watcher: the Int32 entry count. */
+  readonly buffer = new SharedArrayBuffer(4);
+  readonly #entry = new Int32Array(this.buffer);
   #count = 0;
   #depth = 0;
 
@@ -81,24 +84,19 @@ export class SliceGuard {
     this.sliceTimeoutMs = sliceTimeoutMs;
   }
 
-  /** Marks an entry into the isolate. An entry nested in another is covered by the outer one's deadline. */
+  /** Marks an entry into the isolate. An entry nested in another is part of the outer one. */
   enter(): void {
     if (this.#depth++ > 0) return;
-    this.#deadline[0] = Date.now() + this.sliceTimeoutMs;
     this.#count = (this.#count + 1) & COUNT_MASK;
-    // Published after the deadline: a watcher that sees this count reads this entry's deadline (or a later one's).
     Atomics.store(this.#entry, 0, this.#count);
   }
 
-  /** Marks the end of an entry; true when the watcher stopped it for running past its deadline. */
+  /** Marks the end of an entry; true when the watcher stopped it for running past its slice timeout. */
   leave(): boolean {
     if (--this.#depth > 0) return false;
     const inside = this.#count;
     this.#count = (inside + 1) & COUNT_MASK;
-    // The count first: a watcher that still sees this entry inside must not then read a cleared deadline as past.
-    const stopped = Atomics.compareExchange(this.#entry, 0, inside, this.#count) !== inside;
-    this.#deadline[0] = 0;
-    return stopped;
+    return Atomics.compareExchange(this.#entry, 0, inside, this.#count) !== inside;
   }
 }
 
@@ -156,7 +154,7 @@ async function startWatcher(guards: ReadonlyMap<SliceGuard, ivm.Isolate>): Promi
   const shortest = Math.min(...[...guards.keys()].map((guard) => guard.sliceTimeoutMs));
   const pollMs = Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, Math.ceil(shortest * POLL_SHARE)));
   const args: ivm.Transferable[] = [new ivm.ExternalCopy(stopBuffer).copyInto({ release: true }), pollMs];
-  for (const [guard, watched] of guards) args.push(new ivm.ExternalCopy(guard.buffer).copyInto({ release: true }), watched);
+  for (const [guard, watched] of guards) args.push(new ivm.ExternalCopy(guard.buffer).copyInto({ release: true }), watched, guard.sliceTimeoutMs);
   // Runs on isolated-vm's thread pool until stopped; then its isolate goes.
   void loop.apply(undefined, args).then(
     () => isolate.dispose(),
