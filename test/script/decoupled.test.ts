@@ -215,4 +215,84 @@ describe('decoupled model.ts', () => {
     while (!fixture.log.lines.some((line) => line.includes('stopped at')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(fixture.log.lines.some((line) => line.includes('stopped at 998'))).toBe(true);
   });
+
+  it('ends a stream the model forgot after execute_timeout_ms without a response, and keeps serving; a stream that keeps sending is not cut', async () => {
+    // With \`forget\`, sends the first number and returns without a final response; else counts down 100 ms apart.
+    await writeScriptModel(fixture.repo, 'forgetful', {
+      config: fp32Config('forgetful', `${DECOUPLED}\nparameters { key: "execute_timeout_ms" value: { string_value: "300" } }`),
+      source: `
+        import { InferenceResponse, Tensor, type InferenceRequest } from 'nereid/model';
+        const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+        const number = (n: number) => new InferenceResponse({ outputs: [new Tensor('OUTPUT0', 'FP32', [1, 1], Float32Array.of(n))] });
+        async function stream(request: InferenceRequest) {
+          const sender = request.getResponseSender();
+          const from = (request.requireInput('INPUT0').data as Float32Array)[0]!;
+          if (request.parameters.forget) return sender.send(number(from));
+          for (let n = from; n > 0; n--) {
+            await sleep(100);
+            sender.send(number(n));
+          }
+          sender.send(undefined, { final: true });
+        }
+        export function execute(requests: InferenceRequest[]) {
+          for (const request of requests) void stream(request);
+        }`,
+    });
+    const s = await fixture.start();
+    const started = performance.now();
+    const forgotten = await collect(s.inferStream({ ...countdown(7, { forget: true }), model: 'forgetful' }));
+    expect(performance.now() - started).toBeLessThan(3_000);
+    expect(forgotten).toHaveLength(3);
+    expect(forgotten[0]).toBe(7);
+    expect(String(forgotten[1])).toMatch(/model 'forgetful'.*sent no response to request 'from-7' for execute_timeout_ms \(300 ms\) and never ended its stream/);
+    expect(forgotten[2]).toBe('final');
+    // 800 ms of responses 100 ms apart: each one restarts the 300 ms wait.
+    expect(await collect(s.inferStream({ ...countdown(8), model: 'forgetful' }))).toEqual([8, 7, 6, 5, 4, 3, 2, 1, 'final']);
+  });
+
+  it('ends the open streams of an instance being unloaded with an error, instead of leaving their clients waiting', async () => {
+    await writeScriptModel(fixture.repo, 'silent', {
+      config: fp32Config('silent', DECOUPLED),
+      source: `
+        import type { InferenceRequest } from 'nereid/model';
+        export function execute(requests: InferenceRequest[]) {
+          for (const request of requests) request.getResponseSender();
+        }`,
+    });
+    const s = await fixture.start({ modelControlMode: 'explicit', loadModels: ['silent'] });
+    const open = collect(s.inferStream({ ...countdown(1), model: 'silent' }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await s.unloadModel('silent');
+    const ended = await open;
+    expect(ended).toHaveLength(2);
+    expect(String(ended[0])).toMatch(/model 'silent'.*unloaded before it sent the final response/);
+    expect(ended[1]).toBe('final');
+  });
+
+  it('keeps a large input readable by its stream while other requests come and go', async () => {
+    // Reads INPUT0 (1 MiB: it stays on the host until read) after \`delay_ms\`, and answers its sum.
+    await writeScriptModel(fixture.repo, 'late', {
+      config: fp32Config('late', DECOUPLED),
+      source: `
+        import { InferenceResponse, Tensor, type InferenceRequest } from 'nereid/model';
+        async function stream(request: InferenceRequest) {
+          await new Promise((resolve) => setTimeout(resolve, Number(request.parameters.delay_ms ?? 0)));
+          const data = request.requireInput('INPUT0').data as Float32Array;
+          const sum = data.reduce((a, b) => a + b, 0);
+          request.getResponseSender().send(new InferenceResponse({ outputs: [new Tensor('OUTPUT0', 'FP32', [1, 1], Float32Array.of(sum))] }), { final: true });
+        }
+        export function execute(requests: InferenceRequest[]) {
+          for (const request of requests) void stream(request);
+        }`,
+    });
+    const s = await fixture.start();
+    const big = (value: number, delayMs: number): InferRequest => ({
+      model: 'late',
+      inputs: [new Tensor('INPUT0', 'FP32', [1, 262_144], new Float32Array(262_144).fill(value))],
+      parameters: { delay_ms: delayMs },
+    });
+    const slow = collect(s.inferStream(big(1, 300)));
+    for (let i = 0; i < 5; i++) expect(await collect(s.inferStream(big(2, 0)))).toEqual([524_288, 'final']);
+    expect(await slow).toEqual([262_144, 'final']);
+  });
 });

@@ -56,6 +56,15 @@ interface PendingCall {
   readonly deadline: number;
 }
 
+/** A decoupled request whose response stream is open. */
+interface OpenStream {
+  readonly request: ExecRequest;
+  /** Its hold on the host tensors registered while it is open (TensorHandles.hold). */
+  readonly holder: number;
+  /** Ends the stream when the model sends nothing for execute_timeout_ms; restarted by each response. */
+  readonly idle: NodeJS.Timeout;
+}
+
 export class ScriptInstance implements BackendInstance {
   readonly name: string;
   readonly concurrency = 1;
@@ -81,7 +90,7 @@ export class ScriptInstance implements BackendInstance {
   #cancellation: ExecuteCancellation | undefined;
   #nextCancelToken = 1;
   /** Decoupled model: requests whose response stream is open, by response token (until their final response). */
-  readonly #streams = new Map<number, ExecRequest>();
+  readonly #streams = new Map<number, OpenStream>();
   /** Their cancellation, by cancel token: a stream outlives its execute, and so must `request.isCancelled()`. */
   readonly #streamSignals = new Map<number, AbortSignal>();
   /** BLS streams the script is reading, by its call id: aborted when it stops reading. */
@@ -145,6 +154,7 @@ export class ScriptInstance implements BackendInstance {
       return requests.map(() => this.#fail(NereidError.unavailable(`${this.#prefix} is unavailable: ${reason}`)));
     }
     this.#executing++;
+    const holder = this.#handles.hold();
     this.#callers = new Set<Caller>([this]);
     const cancellation = new ExecuteCancellation(requests, this.#nextCancelToken, (token) => this.#notifyCancelled(token));
     this.#nextCancelToken += cancellation.tokenCount;
@@ -179,8 +189,8 @@ export class ScriptInstance implements BackendInstance {
       if (--this.#executing === 0) {
         this.#callers = undefined;
         this.#cancellation = undefined;
-        this.#releaseHandlesWhenIdle();
       }
+      this.#handles.unhold(holder);
       cancellation.dispose();
     }
   }
@@ -189,7 +199,8 @@ export class ScriptInstance implements BackendInstance {
   #openStream(request: ExecRequest, cancelToken: number): number {
     if (!this.#decoupled) return 0;
     const token = this.#nextResponseToken++;
-    this.#streams.set(token, request);
+    const idle = setTimeout(() => this.#endIdleStream(token), this.#options.executeTimeoutMs);
+    this.#streams.set(token, { request, holder: this.#handles.hold(), idle });
     if (request.signal && cancelToken !== 0) this.#streamSignals.set(cancelToken, request.signal);
     return token;
   }
@@ -208,34 +219,48 @@ export class ScriptInstance implements BackendInstance {
     queueMicrotask(() => this.#enter((sandbox) => sandbox.enter('cancelled', [cancelToken])));
   }
 
-  /** Forgets the stream of `token` (its final response has gone). */
-  #closeStream(token: number, request: ExecRequest): void {
+  /** Forgets the stream of `token` (its final response has gone, or it failed). */
+  #closeStream(token: number, stream: OpenStream): void {
     this.#streams.delete(token);
-    for (const [cancelToken, signal] of this.#streamSignals) if (signal === request.signal) this.#streamSignals.delete(cancelToken);
+    clearTimeout(stream.idle);
+    this.#handles.unhold(stream.holder);
+    for (const [cancelToken, signal] of this.#streamSignals) if (signal === stream.request.signal) this.#streamSignals.delete(cancelToken);
   }
 
   /** Ends the open streams of `requests` (all of them when undefined) with `failure` as their final response. */
   #closeStreams(requests: readonly ExecRequest[] | undefined, failure: ExecResult): void {
-    for (const [token, request] of this.#streams) {
-      if (requests && !requests.includes(request)) continue;
-      this.#closeStream(token, request);
-      request.respond?.(failure, true);
+    for (const [token, stream] of this.#streams) {
+      if (requests && !requests.includes(stream.request)) continue;
+      this.#closeStream(token, stream);
+      stream.request.respond?.(failure, true);
     }
   }
 
-  /** Host tensors stay valid while an execute runs or a stream may still send them. */
-  #releaseHandlesWhenIdle(): void {
-    if (this.#executing === 0 && this.#streams.size === 0) this.#handles.release();
+  /**
+   * A stream that sent nothing for execute_timeout_ms: the model lost track of
+   * it (no final response will come), so its client gets an error instead of
+   * waiting forever. The instance itself is fine and keeps serving.
+   */
+  #endIdleStream(token: number): void {
+    const stream = this.#streams.get(token);
+    if (!stream) return;
+    this.#closeStream(token, stream);
+    const id = stream.request.id ? ` '${stream.request.id}'` : '';
+    const error = NereidError.internal(
+      `the model sent no response to request${id} for execute_timeout_ms (${this.#options.executeTimeoutMs} ms) and never ended its stream: send its last response with { final: true } (or final alone)`,
+    );
+    this.#log.error(`${this.#prefix}: ${error.message}`);
+    stream.request.respond?.(this.#fail(error), true);
   }
 
   /** `HostBridge.sendResponse`: one response of a decoupled model's stream. */
   #sendResponse(token: number, response: ResponseDescriptor | undefined, final: boolean): void {
-    const request = this.#streams.get(token);
-    if (!request) throw new Error(`${this.#prefix}: that request's response stream is closed (its final response was sent, or it failed)`);
-    const result = response === undefined ? undefined : this.#toResult(request, response);
-    if (final) this.#closeStream(token, request);
-    request.respond?.(result, final);
-    if (final) this.#releaseHandlesWhenIdle();
+    const stream = this.#streams.get(token);
+    if (!stream) throw new Error(`${this.#prefix}: that request's response stream is closed (its final response was sent, or it failed)`);
+    const result = response === undefined ? undefined : this.#toResult(stream.request, response);
+    if (final) this.#closeStream(token, stream);
+    else stream.idle.refresh();
+    stream.request.respond?.(result, final);
   }
 
   async dispose(): Promise<void> {
@@ -245,6 +270,8 @@ export class ScriptInstance implements BackendInstance {
       if (!result.ok) this.#log.error(`${this.#prefix}: finalize failed: ${result.error.message}`);
     }
     this.#disposed = true;
+    // finalize may have ended them (Triton's models wait for their response threads there); nobody will now.
+    this.#closeStreams(undefined, this.#fail(NereidError.unavailable('the model was unloaded before it sent the final response')));
     this.#teardown();
   }
 

@@ -5,7 +5,7 @@
  * | parameter | default | meaning |
  * |---|---|---|
  * | `memory_limit_mb` | 128 | heap limit of each instance's isolate; payloads a script reads count too |
- * | `execute_timeout_ms` | 30000 | wall-clock limit of one `execute` (awaits included) |
+ * | `execute_timeout_ms` | 30000 | wall-clock limit of one `execute` (awaits included); a decoupled request's stream ends with an error after this long without a response |
  * | `slice_timeout_ms` | 1000 | limit of one synchronous stretch of script code on the server thread |
  * | `inline_tensor_bytes` | 65536 | tensors up to this size are copied into the isolate; larger ones stay on the host until read |
  */

@@ -7,8 +7,14 @@
  * another model or returns a BLS output never touches its bytes.
  *
  * Ownership: the table owns each registered tensor until it is taken into
- * the isolate (`take`, which moves the payload) or released once no execute
- * is in flight.
+ * the isolate (`take`, which moves the payload) or released. The host does
+ * not know which request the script's code works for when it registers a
+ * tensor (a BLS result may arrive for any of them), so a tensor stays valid
+ * while any holder open at its registration is open: an execute, or a
+ * decoupled request's response stream. Once those have closed, no request
+ * that could have been handed the tensor is still running. Overlapping
+ * streams therefore never keep every tensor alive: each goes with the
+ * oldest holder that could use it.
  */
 import ivm from 'isolated-vm';
 import { NereidError } from '../../../sdk/errors.ts';
@@ -17,10 +23,20 @@ import type { TensorDescriptor } from '../../../sdk/model/isolate-protocol.ts';
 import { Tensor } from '../../../sdk/tensor.ts';
 import type { DataArray, DataType, NumericArray } from '../../../sdk/datatypes.ts';
 
+/** A registered tensor and the newest holder open when it was registered. */
+interface Held {
+  readonly tensor: Tensor;
+  readonly stamp: number;
+}
+
 export class TensorHandles {
-  readonly #tensors = new Map<number, Tensor>();
+  /** In handle order, which is also stamp order. */
+  readonly #tensors = new Map<number, Held>();
+  /** Open holders, oldest first (ids only grow, and only deletions happen in between). */
+  readonly #holders = new Set<number>();
   readonly #inlineBytes: number;
   #next = 1;
+  #lastHolder = 0;
 
   constructor(inlineBytes: number) {
     this.#inlineBytes = inlineBytes;
@@ -31,12 +47,30 @@ export class TensorHandles {
     return this.#tensors.size;
   }
 
+  /** Opens a holder (an execute, a response stream): tensors registered while it is open stay valid until it closes. */
+  hold(): number {
+    const holder = ++this.#lastHolder;
+    this.#holders.add(holder);
+    return holder;
+  }
+
+  /** Closes a holder, and releases the tensors no open holder could have been handed. */
+  unhold(holder: number): void {
+    if (!this.#holders.delete(holder)) return;
+    const oldest = this.#holders.values().next();
+    if (oldest.done) return this.release();
+    for (const [handle, held] of this.#tensors) {
+      if (held.stamp >= oldest.value) break;
+      this.#tensors.delete(handle);
+    }
+  }
+
   /** A descriptor for `tensor`: inline when small, else a handle. */
   describe(tensor: Tensor): TensorDescriptor {
     const base = { name: tensor.name, datatype: tensor.datatype, shape: [...tensor.shape] };
     if (tensor.byteLength <= this.#inlineBytes) return { ...base, data: tensor.data as ArrayBufferView | Uint8Array[] };
     const handle = this.#next++;
-    this.#tensors.set(handle, tensor);
+    this.#tensors.set(handle, { tensor, stamp: this.#lastHolder });
     return { ...base, handle };
   }
 
@@ -45,7 +79,7 @@ export class TensorHandles {
     if (descriptor.handle !== undefined) {
       // The handle stays valid: a script may forward one tensor twice. If the first use moved its
       // buffer (to an ONNX worker), the second fails there with a 'detached' error naming the tensor.
-      const tensor = this.#tensors.get(descriptor.handle);
+      const tensor = this.#tensors.get(descriptor.handle)?.tensor;
       if (!tensor) throw NereidError.invalidArg(`${what}: tensor '${descriptor.name}' is no longer available (its data was moved into the script)`);
       const sameShape = tensor.shape.length === descriptor.shape.length && tensor.shape.every((d, i) => d === descriptor.shape[i]);
       const shaped = sameShape ? tensor : tensor.reshape(descriptor.shape);
@@ -60,7 +94,7 @@ export class TensorHandles {
    * (the host copy is detached), BYTES elements are copied.
    */
   take(handle: number): ivm.Copy<ArrayBufferView | Uint8Array[]> | Uint8Array[] {
-    const tensor = this.#tensors.get(handle);
+    const tensor = this.#tensors.get(handle)?.tensor;
     if (!tensor) throw new Error(`tensor handle ${handle} is no longer valid (already read or released)`);
     this.#tensors.delete(handle);
     if (tensor.datatype === 'BYTES') return tensor.data as Uint8Array[];
@@ -69,7 +103,7 @@ export class TensorHandles {
     return new ivm.ExternalCopy(view, { transferOut: true }).copyInto({ transferIn: true }) as ivm.Copy<ArrayBufferView>;
   }
 
-  /** Forgets every handle (no execute is in flight, so no script can still use one). */
+  /** Forgets every handle (no holder is open, or the isolate is gone). */
   release(): void {
     this.#tensors.clear();
   }
