@@ -6,7 +6,8 @@
  * Node, where no host bridge is installed, importing it does nothing.
  *
  * What model code gets, besides the ECMAScript built-ins (and V8's `Intl`,
- * `WebAssembly`, `SharedArrayBuffer`, `Atomics`, `WeakRef`):
+ * `SharedArrayBuffer`, `Atomics`, `WeakRef`, `FinalizationRegistry`; `WebAssembly`
+ * only with the model parameter `enable_webassembly`):
  *
  * | global | behaviour |
  * |---|---|

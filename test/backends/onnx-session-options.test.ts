@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelConfig } from '../../sdk/model-config.ts';
-import {
-  graphOptimizationLevel,
-  ortSessionOptions,
-  parseBoolParameter,
-  parseIntParameter,
-} from '../../runtime/backends/onnx/session-options.ts';
+import { graphOptimizationLevel, ortSessionOptions } from '../../runtime/backends/onnx/session-options.ts';
+import { parseBoolParameter, parseIntParameter } from '../../runtime/config/string-parameters.ts';
 
 const CPU = { kind: 'KIND_CPU', deviceId: 0 } as const;
 

@@ -146,6 +146,26 @@ describe('TypeScript models', () => {
     expect(s.modelConfig('completes')).toMatchObject({ max_batch_size: 4, input: [expect.objectContaining({ name: 'X', dims: [2] })] });
   });
 
+  it('keeps WebAssembly out of the sandbox unless the model enables it, and refuses a bad switch', async () => {
+    // Answers whether WebAssembly exists and, where it does, 2 + 3 from a tiny module exporting add(i32, i32).
+    const source = `
+      import { InferenceResponse, type InferenceRequest } from 'nereid/model';
+      const ADD = Uint8Array.of(0, 97, 115, 109, 1, 0, 0, 0, 1, 7, 1, 96, 2, 127, 127, 1, 127, 3, 2, 1, 0, 7, 7, 1, 3, 97, 100, 100, 0, 0, 10, 9, 1, 7, 0, 32, 0, 32, 1, 106, 11);
+      export function execute(requests: InferenceRequest[]) {
+        const wasm = typeof WebAssembly;
+        const sum = wasm === 'undefined' ? -1 : (new WebAssembly.Instance(new WebAssembly.Module(ADD)).exports.add as (a: number, b: number) => number)(2, 3);
+        return requests.map((request) => new InferenceResponse({ outputs: [request.requireInput('INPUT0').rename('OUTPUT0')], parameters: { wasm, sum } }));
+      }`;
+    const withSwitch = (name: string, value: string) => fp32Config(name, `parameters { key: "enable_webassembly" value: { string_value: "${value}" } }`);
+    await writeScriptModel(fixture.repo, 'plain', { source });
+    await writeScriptModel(fixture.repo, 'wasm', { source, config: withSwitch('wasm', 'true') });
+    await writeScriptModel(fixture.repo, 'unsure', { source, config: withSwitch('unsure', 'maybe') });
+    const s = await start();
+    expect((await s.infer({ model: 'plain', inputs: fp32Inputs([1]) })).parameters).toEqual({ wasm: 'undefined', sum: -1 });
+    expect((await s.infer({ model: 'wasm', inputs: fp32Inputs([1]) })).parameters).toEqual({ wasm: 'object', sum: 5 });
+    expect(await reasonOf(s, 'unsure')).toMatch(/model 'unsure': parameter 'enable_webassembly' must be a boolean \(true\/false, 1\/0, on\/off\), got 'maybe'/);
+  });
+
   it('checks isModelReady from the script', async () => {
     await writeFixture(fixture.repo, 'ident', identityModel('FP32', { batch: true, dims: [-1] }));
     await writeScriptModel(fixture.repo, 'asks', {

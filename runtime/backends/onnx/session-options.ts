@@ -31,6 +31,7 @@
  */
 import { NereidError } from '../../../sdk/errors.ts';
 import type { ModelConfig } from '../../../sdk/model-config.ts';
+import { parseBoolParameter, parseIntParameter } from '../../config/string-parameters.ts';
 import type { InstanceSpec } from '../backend.ts';
 
 export type OrtExecutionProvider = { readonly name: 'cpu' } | { readonly name: 'cuda'; readonly deviceId: number };
@@ -59,23 +60,6 @@ export function graphOptimizationLevel(level: number | undefined): OrtSessionOpt
       // Triton: 0, absent or any other value keeps ORT_ENABLE_ALL.
       return 'all';
   }
-}
-
-/** Parses a string parameter as an integer the way Triton does: surrounding blanks allowed, nothing else. */
-export function parseIntParameter(model: string, key: string, value: string): number {
-  const text = value.trim();
-  if (!/^[+-]?\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
-    throw NereidError.invalidArg(`model '${model}': parameter '${key}' must be an integer, got '${value}'`);
-  }
-  return Number(text);
-}
-
-/** Parses a string parameter as a boolean: true/false, 1/0, on/off, in any case. */
-export function parseBoolParameter(model: string, key: string, value: string): boolean {
-  const text = value.trim().toLowerCase();
-  if (text === 'true' || text === '1' || text === 'on') return true;
-  if (text === 'false' || text === '0' || text === 'off') return false;
-  throw NereidError.invalidArg(`model '${model}': parameter '${key}' must be a boolean (true/false, 1/0, on/off), got '${value}'`);
 }
 
 /** The ORT session options for one instance of `config`. */

@@ -43,6 +43,8 @@ export type EntryFailure = { fatal: false; message: string; stack?: string } | {
 export interface SandboxOptions {
   readonly memoryLimitMb: number;
   readonly sliceTimeoutMs: number;
+  /** Keep the `WebAssembly` global (ScriptOptions.webAssembly); removed otherwise. */
+  readonly webAssembly: boolean;
   /** The bundle's code and the name V8 reports for it in stack traces. */
   readonly code: string;
   readonly filename: string;
@@ -89,6 +91,8 @@ export class IsolateSandbox {
     try {
       await sliceWatchdog.watch(guard, isolate);
       const context = await isolate.createContext();
+      // A WebAssembly memory is allocated outside the isolate's heap limit: a model could take the server's memory with it.
+      if (!options.webAssembly) await context.eval('delete globalThis.WebAssembly');
       const global = context.global;
       await global.set(HOST_GLOBAL, new ivm.ExternalCopy({}).copyInto());
       const hostObject = (await global.get(HOST_GLOBAL, { reference: true })) as ivm.Reference<Record<string, unknown>>;

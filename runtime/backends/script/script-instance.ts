@@ -122,6 +122,7 @@ export class ScriptInstance implements BackendInstance {
       instance.#sandbox = await IsolateSandbox.create(instance.#bridge(), {
         memoryLimitMb: options.memoryLimitMb,
         sliceTimeoutMs: options.sliceTimeoutMs,
+        webAssembly: options.webAssembly,
         code: bundle.code,
         filename: bundle.filename,
       });

@@ -13,7 +13,7 @@ import { type ModelBundle, ModelBundler } from '../../../runtime/backends/script
 import { mapStack } from '../../../runtime/backends/script/bundle/stack-mapper.ts';
 import { BASIC_PACKAGES, failure, FIXTURES, SDK_STUB, StubSdkIsolate, stubOptions, TempRepository } from './bundle-fixtures.ts';
 
-const NATIVE_ADVICE = 'native code cannot run inside a model isolate, use a pure-JavaScript or WebAssembly alternative';
+const NATIVE_ADVICE = 'native code cannot run inside a model isolate, use a pure-JavaScript alternative (or a WebAssembly one, with the model parameter enable_webassembly)';
 const BUILTIN_ADVICE =
   'Node built-in modules are not available inside a model isolate; use the nereid sdk, or a pure-JavaScript package installed in the model directory';
 

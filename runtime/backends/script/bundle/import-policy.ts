@@ -207,7 +207,7 @@ class ImportPolicy {
     if (native !== undefined) {
       return refuse(
         `cannot import '${specifier}': ${native}; native code cannot run inside a model isolate, ` +
-          `use a pure-JavaScript or WebAssembly alternative`,
+          `use a pure-JavaScript alternative (or a WebAssembly one, with the model parameter enable_webassembly)`,
       );
     }
     return { path: file, sideEffects: result.sideEffects, suffix: result.suffix, pluginData: result.pluginData };
