@@ -109,9 +109,9 @@ export class ModelVersion {
 
   async infer(request: InferRequest, callers?: ReadonlySet<Caller>, traceParent?: number): Promise<InferResponse> {
     if (this.decoupled) {
-      throw NereidError.unsupported(
-        `model '${this.name}' version ${this.version} is decoupled (it may send any number of responses per request): call it through a stream: POST /v2/models/${this.name}/generate_stream, gRPC ModelStreamInfer, or server.inferStream()`,
-      );
+      // Callers: a model's own call (BLS), which streams with request.stream().
+      const how = callers?.size ? `in a model.ts, new InferenceRequest({ model: '${this.name}', ... }).stream() instead of exec()` : `POST /v2/models/${this.name}/generate_stream, gRPC ModelStreamInfer, or server.inferStream()`;
+      throw NereidError.unsupported(`model '${this.name}' version ${this.version} is decoupled (it may send any number of responses per request): call it through a stream: ${how}`);
     }
     const started = performance.now();
     const traceId = this.#traceId(traceParent);

@@ -61,7 +61,7 @@ export interface InferenceRequestInit {
   requestedOutputs?: readonly string[];
   /** Request parameters: booleans, finite numbers, strings. */
   parameters?: Record<string, ParameterValue>;
-  /** Give up with an error response after this many milliseconds; 0 or absent: the server's default. */
+  /** Give up with an error response after this many milliseconds (`stream()`: the whole stream, which then ends with that error), cancelling the call; 0 or absent: no limit. */
   timeoutMs?: number;
   /**
    * The trace this call is part of: `request.trace()` of the request being

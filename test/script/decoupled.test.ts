@@ -84,11 +84,21 @@ describe('decoupled model.ts', () => {
     expect(fixture.log.lines.some((line) => line.includes('refused: the model') || line.includes('the response sender is closed'))).toBe(true);
   });
 
-  it('refuses infer() on a decoupled model, pointing at the streaming APIs', async () => {
+  it('refuses infer() on a decoupled model, pointing at the streaming APIs (request.stream() for a model.ts)', async () => {
+    await writeScriptModel(fixture.repo, 'caller', {
+      source: `
+        import { InferenceRequest, InferenceResponse, type InferenceRequest as Request } from 'nereid/model';
+        export async function execute(requests: Request[]) {
+          const inner = await new InferenceRequest({ model: 'countdown', inputs: requests[0]!.inputs }).exec();
+          return [new InferenceResponse({ error: inner.error })];
+        }`,
+    });
     const s = await start();
     const error = await errorOf(s.infer(countdown(1)));
     expect(error.code).toBe('UNSUPPORTED');
     expect(error.message).toMatch(/model 'countdown' version 1 is decoupled .*generate_stream, gRPC ModelStreamInfer, or server.inferStream\(\)/);
+    const fromScript = await errorOf(s.infer({ ...countdown(1), model: 'caller' }));
+    expect(fromScript.message).toMatch(/model 'countdown' version 1 is decoupled .*in a model.ts, new InferenceRequest\(\{ model: 'countdown', ... \}\).stream\(\) instead of exec\(\)/);
   });
 
   it('cancels the request when the consumer stops reading, which the model sees', async () => {
@@ -214,6 +224,35 @@ describe('decoupled model.ts', () => {
     const deadline = Date.now() + 2000;
     while (!fixture.log.lines.some((line) => line.includes('stopped at')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(fixture.log.lines.some((line) => line.includes('stopped at 998'))).toBe(true);
+  });
+
+  it('ends a BLS stream at its timeoutMs with the timeout error, and cancels the streaming model', async () => {
+    await writeScriptModel(fixture.repo, 'countdown', { source: COUNTDOWN, config: fp32Config('countdown', DECOUPLED) });
+    // Relays countdown's stream, allowing it 200 ms in all; errors are relayed as error responses.
+    await writeScriptModel(fixture.repo, 'hasty', {
+      config: fp32Config('hasty', DECOUPLED),
+      source: `
+        import { InferenceRequest, InferenceResponse, type InferenceRequest as Request } from 'nereid/model';
+        export async function execute(requests: Request[]) {
+          for (const request of requests) {
+            const sender = request.getResponseSender();
+            for await (const response of new InferenceRequest({ model: 'countdown', inputs: request.inputs, timeoutMs: 200 }).stream()) {
+              sender.send(new InferenceResponse({ outputs: response.outputs, error: response.error }));
+            }
+            sender.send(undefined, { final: true });
+          }
+        }`,
+    });
+    const s = await fixture.start();
+    const started = performance.now();
+    const seen = await collect(s.inferStream({ ...countdown(1000), model: 'hasty' }));
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(seen.length).toBeGreaterThan(2);
+    expect(String(seen.at(-2))).toMatch(/BLS request to model 'countdown' timed out after 200 ms/);
+    expect(seen.at(-1)).toBe('final');
+    const deadline = Date.now() + 2000;
+    while (!fixture.log.lines.some((line) => line.includes('stopped at')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(fixture.log.lines.some((line) => line.includes('stopped at'))).toBe(true);
   });
 
   it('ends a stream the model forgot after execute_timeout_ms without a response, and keeps serving; a stream that keeps sending is not cut', async () => {

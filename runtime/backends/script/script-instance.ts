@@ -407,6 +407,14 @@ export class ScriptInstance implements BackendInstance {
     const blsSignal = this.#cancellation?.blsSignal;
     this.#blsStreams.set(callId, cancel);
     const resume = (result: BlsResultDescriptor): void => this.#resume(callId, result);
+    // As exec()'s: the whole stream must end within timeoutMs, else it is cancelled and ends with the error.
+    const timer =
+      request.timeoutMs > 0
+        ? setTimeout(() => {
+            resume({ ...blsFailure(request, NereidError.unavailable(`${what} timed out after ${request.timeoutMs} ms`)), final: true });
+            cancel.abort();
+          }, request.timeoutMs)
+        : undefined;
     const run = async (): Promise<void> => {
       const host = this.#context.host;
       if (!host.inferStream) throw NereidError.unsupported(`${what}: this server cannot stream BLS calls`);
@@ -426,7 +434,10 @@ export class ScriptInstance implements BackendInstance {
       .catch((error: unknown) => {
         if (!cancel.signal.aborted) resume({ ...blsFailure(request, error), final: true });
       })
-      .finally(() => this.#blsStreams.delete(callId));
+      .finally(() => {
+        clearTimeout(timer);
+        this.#blsStreams.delete(callId);
+      });
   }
 
   /** Starts a BLS inference for the script; its result comes back through `resume`. */
