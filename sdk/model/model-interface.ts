@@ -4,8 +4,12 @@
  * Either export a class by default (instantiated once per model instance,
  * then `initialize`, `execute` per batch, `finalize` at unload), or export
  * the same functions by name. `autoCompleteConfig` is a static method of the
- * class, or a named export; it runs before any instance exists and may fill
- * in `input`, `output` and `max_batch_size`.
+ * class, or a named export; it runs before any instance exists and may, as
+ * Triton's `auto_complete_config`, add inputs and outputs (name, data_type,
+ * dims; optional), fill in the data type and dims the config leaves open,
+ * raise `max_batch_size`, add `dynamic_batching` and set
+ * `model_transaction_policy.decoupled`. Changing anything else the config
+ * file says fails the load.
  *
  * @example
  * ```ts

@@ -130,7 +130,7 @@ describe('TypeScript models', () => {
     expect(s.isModelReady('fine')).toBe(true);
   });
 
-  it('lets autoCompleteConfig fill inputs, outputs and max_batch_size', async () => {
+  it('lets autoCompleteConfig fill inputs, outputs and max_batch_size, and nothing the config decides', async () => {
     await writeScriptModel(fixture.repo, 'completes', {
       config: 'backend: "typescript"',
       source: `
@@ -142,8 +142,20 @@ describe('TypeScript models', () => {
         }
         export function execute(requests: unknown[]) { return requests.map(() => ({})); }`,
     });
+    // Instance groups and limits stay the operator's, as in Triton.
+    await writeScriptModel(fixture.repo, 'grabs', {
+      config: fp32Config('grabs'),
+      source: `
+        import type { ModelConfig } from 'nereid/model';
+        export function autoCompleteConfig(config: ModelConfig): ModelConfig {
+          return { ...config, instance_group: [{ count: 3, kind: 'KIND_CPU' }] };
+        }
+        export function execute(requests: unknown[]) { return requests.map(() => ({})); }`,
+    });
     const s = await start();
     expect(s.modelConfig('completes')).toMatchObject({ max_batch_size: 4, input: [expect.objectContaining({ name: 'X', dims: [2] })] });
+    expect(s.isModelReady('grabs')).toBe(false);
+    expect(await reasonOf(s, 'grabs')).toMatch(/model 'grabs': autoCompleteConfig changed 'instance_group': it may set only input, output, max_batch_size, dynamic_batching and model_transaction_policy/);
   });
 
   it('keeps WebAssembly out of the sandbox unless the model enables it, and refuses a bad switch', async () => {

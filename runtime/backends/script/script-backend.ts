@@ -18,6 +18,7 @@ import type { Backend, BackendLoadContext, InstanceSpec } from '../backend.ts';
 import { loadBundle } from './load-bundle.ts';
 import { IsolateSandbox } from './isolate-sandbox.ts';
 import { ScriptInstance, type LoadedBundle } from './script-instance.ts';
+import { checkAutoCompleteChanges } from './auto-complete-changes.ts';
 import { scriptOptions } from './script-options.ts';
 
 export class ScriptBackend implements Backend {
@@ -104,7 +105,9 @@ export class ScriptBackend implements Backend {
         const stack = settled.stack ? `\n${bundle.mapStack(settled.stack)}` : '';
         throw NereidError.invalidArg(`model '${name}': autoCompleteConfig failed: ${settled.error.message}${stack}`);
       }
-      return parseConfigJson(settled.config ?? config, `model '${name}': the config autoCompleteConfig returned`);
+      const completed = parseConfigJson(settled.config ?? config, `model '${name}': the config autoCompleteConfig returned`);
+      checkAutoCompleteChanges(config, completed);
+      return completed;
     } finally {
       sandbox.dispose();
     }
