@@ -78,3 +78,18 @@ export function withoutSequenceParameters(parameters: Readonly<Parameters> | und
   }
   return rest;
 }
+
+/**
+ * The sequence a request names to a model without a sequence batcher, which
+ * Triton still tells it (its correlation id and flags): undefined when the
+ * request names none, or names it in a way the batcher would refuse.
+ */
+export function namedSequence(parameters: Readonly<Parameters> | undefined): { id: CorrelationId; flags: number } | undefined {
+  if (parameters?.sequence_id === undefined) return undefined;
+  try {
+    const info = readSequenceInfo('', parameters);
+    return { id: info.id, flags: (info.start ? SEQUENCE_START : 0) | (info.end ? SEQUENCE_END : 0) };
+  } catch {
+    return undefined;
+  }
+}

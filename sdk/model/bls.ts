@@ -21,7 +21,7 @@ import { NereidError } from '../errors.ts';
 import { boundHost, maybeHost } from './host-slot.ts';
 import type { RawTensorData } from './host-tensor.ts';
 import { asNereidError } from './failure.ts';
-import type { InferenceRequest } from './inference-request.ts';
+import { RequestFlags, type InferenceRequest } from './inference-request.ts';
 import { InferenceResponse } from './inference-response.ts';
 import type { BlsRequestDescriptor, BlsResultDescriptor, HostBridge } from './isolate-protocol.ts';
 import { tensorFromDescriptor, tensorToDescriptor } from './tensor-descriptor.ts';
@@ -39,12 +39,23 @@ function descriptorOf(request: InferenceRequest): BlsRequestDescriptor {
     version: request.version,
     inputs: request.inputs.map(tensorToDescriptor),
     requestedOutputs: [...request.requestedOutputNames],
-    parameters: { ...request.parameters },
+    parameters: { ...request.parameters, ...sequenceParameters(request) },
     timeoutMs: request.timeoutMs,
   };
   const traceParent = request.trace().id;
   if (traceParent !== 0) descriptor.traceParent = traceParent;
+  if (request.id !== '') descriptor.id = request.id;
   return descriptor;
+}
+
+/** A sequence (correlationId, flags) travels as the parameters Triton's frontends read: sequence_id, sequence_start, sequence_end. */
+function sequenceParameters(request: InferenceRequest): Record<string, number | string | boolean> {
+  const id = request.correlationId;
+  if (id === 0 || id === '') return {};
+  const parameters: Record<string, number | string | boolean> = { sequence_id: id };
+  if (request.flags & RequestFlags.SEQUENCE_START) parameters.sequence_start = true;
+  if (request.flags & RequestFlags.SEQUENCE_END) parameters.sequence_end = true;
+  return parameters;
 }
 
 /** Sends `request` to the host; resolves when the host resumes this call. */

@@ -252,6 +252,7 @@ export function writeBlsRequest(writer: FrameWriter, request: BlsRequestDescript
   writer.num(request.timeoutMs);
   writer.bool(request.stream === true);
   writer.num(request.traceParent ?? 0);
+  writer.str(request.id ?? '');
   writeParameters(writer, request.parameters);
   writeStrings(writer, request.requestedOutputs);
   writeTensors(writer, request.inputs);
@@ -263,10 +264,12 @@ export function readBlsRequest(reader: FrameReader): BlsRequestDescriptor {
   const timeoutMs = reader.num();
   const stream = reader.bool();
   const traceParent = reader.num();
+  const id = reader.str();
   const parameters = readParameters(reader) ?? {};
   const requestedOutputs = readStrings(reader);
   const request: BlsRequestDescriptor = { model, version, timeoutMs, parameters, requestedOutputs, inputs: readTensors(reader) };
   if (stream) request.stream = true;
+  if (id !== '') request.id = id;
   if (traceParent !== 0) request.traceParent = traceParent;
   return request;
 }

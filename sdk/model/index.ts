@@ -9,6 +9,9 @@
  * | `pb_utils.Tensor`, `get_input_tensor_by_name` | `Tensor`, `request.input(name)` / `request.requireInput(name)` |
  * | `pb_utils.InferenceResponse(output_tensors, error)` | `new InferenceResponse({ outputs, error })` |
  * | `pb_utils.InferenceRequest(...).exec()` / `async_exec()` | `await new InferenceRequest({ model, inputs }).exec()` |
+ * | BLS `request_id=`, `correlation_id=`, `flags=`, `timeout=` | `requestId`, `correlationId`, `flags` (`RequestFlags`), `timeoutMs` in `new InferenceRequest({...})` |
+ * | `request.request_id()`, `correlation_id()`, `flags()` | `request.id`, `request.correlationId`, `request.flags` |
+ * | `exec(decoupled=True)` | `for await (const response of new InferenceRequest({...}).stream())` |
  * | `pb_utils.TritonError` | `NereidError` |
  * | `pb_utils.Logger` | `log` (and `console`) |
  * | `pb_utils.is_model_ready` | `isModelReady(name, version?)` |

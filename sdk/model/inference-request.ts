@@ -63,6 +63,16 @@ export interface InferenceRequestInit {
   parameters?: Record<string, ParameterValue>;
   /** Give up with an error response after this many milliseconds (`stream()`: the whole stream, which then ends with that error), cancelling the call; 0 or absent: no limit. */
   timeoutMs?: number;
+  /** The request's id, which the called model sees and its response echoes (Triton's `request_id`). */
+  requestId?: string;
+  /**
+   * For a stateful (sequence-batched) model: the sequence this request
+   * belongs to (Triton's `correlation_id`): a non-negative integer or a
+   * string; 0 or '' for none. Sent as the `sequence_id` parameter.
+   */
+  correlationId?: number | string;
+  /** With `correlationId`: `RequestFlags.SEQUENCE_START` and/or `SEQUENCE_END`, sent as `sequence_start` / `sequence_end`. */
+  flags?: number;
   /**
    * The trace this call is part of: `request.trace()` of the request being
    * executed. When the server traces that request, this call is traced as
@@ -105,6 +115,28 @@ function checkVersion(version: unknown, what: string): string {
   return text;
 }
 
+function checkRequestId(id: unknown, what: string): string {
+  if (id === undefined) return '';
+  if (typeof id !== 'string') throw NereidError.invalidArg(`${what}: requestId must be a string`);
+  return id;
+}
+
+function checkCorrelationId(id: unknown, what: string): number | string {
+  if (id === undefined) return 0;
+  if (typeof id === 'string' || (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0)) return id;
+  throw NereidError.invalidArg(`${what}: correlationId must be a non-negative integer or a string, got ${String(id)}`);
+}
+
+function checkFlags(flags: unknown, correlationId: number | string, what: string): number {
+  if (flags === undefined || flags === 0) return 0;
+  const all = RequestFlags.SEQUENCE_START | RequestFlags.SEQUENCE_END;
+  if (typeof flags !== 'number' || !Number.isInteger(flags) || (flags & ~all) !== 0 || flags < 0) {
+    throw NereidError.invalidArg(`${what}: flags must combine RequestFlags.SEQUENCE_START (1) and SEQUENCE_END (2), got ${String(flags)}`);
+  }
+  if (correlationId === 0 || correlationId === '') throw NereidError.invalidArg(`${what}: flags mark a sequence's start or end, so they need a correlationId`);
+  return flags;
+}
+
 function checkOutputNames(names: unknown, what: string): readonly string[] {
   if (names === undefined) return Object.freeze([]);
   if (!Array.isArray(names) || !names.every((name) => typeof name === 'string' && name !== '')) {
@@ -119,7 +151,7 @@ export class InferenceRequest {
   readonly model: string;
   /** The version asked for; '' lets the version policy decide. */
   readonly version: string;
-  /** The request's id as the client sent it ('' when none). */
+  /** The request's id: as the client sent it, or a built request's `requestId` ('' when none). */
   readonly id: string;
   readonly inputs: readonly Tensor[];
   /** Names of the outputs to produce (a received request lists every output when the client asked for none). */
@@ -129,7 +161,7 @@ export class InferenceRequest {
   readonly correlationId: number | string;
   /** Sequence flags, a combination of `RequestFlags`; 0 outside a sequence. */
   readonly flags: number;
-  /** For `exec()`: milliseconds before the call gives up; 0: the server's default. */
+  /** For `exec()` and `stream()`: milliseconds before the call gives up; 0: no limit. */
   readonly timeoutMs: number;
   readonly #received: boolean;
   readonly #cancelToken: number;
@@ -153,12 +185,12 @@ export class InferenceRequest {
     const what = received === undefined ? `request for model '${init.model}'` : describeReceived(init.model, received.id);
     this.model = init.model;
     this.version = checkVersion(init.version, what);
-    this.id = received?.id ?? '';
+    this.id = received?.id ?? checkRequestId(init.requestId, what);
     this.inputs = checkTensors(init.inputs, what, 'input');
     this.requestedOutputNames = checkOutputNames(init.requestedOutputs, what);
     this.parameters = checkParameters(init.parameters, what);
-    this.correlationId = received?.correlationId ?? 0;
-    this.flags = received?.flags ?? 0;
+    this.correlationId = received?.correlationId ?? checkCorrelationId(init.correlationId, what);
+    this.flags = received?.flags ?? checkFlags(init.flags, this.correlationId, what);
     const timeoutMs = init.timeoutMs ?? 0;
     if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0) {
       throw NereidError.invalidArg(`${what}: timeoutMs must be a non-negative number of milliseconds`);

@@ -69,10 +69,12 @@ export interface BlsRequestDescriptor {
   inputs: TensorDescriptor[];
   requestedOutputs: string[];
   parameters: Record<string, ParameterValue>;
-  /** Gives up (with an error response) after this long; 0 = the server's default. */
+  /** Gives up (with an error response) after this long; 0 = no limit. */
   timeoutMs: number;
   /** True for `request.stream()`: every response of the model comes back, each by its own `resume`, the last `final`. */
   stream?: boolean;
+  /** The request id (`requestId`), echoed in the response. Absent: none. */
+  id?: string;
   /** The trace this call is part of (`trace: request.trace()`): the call is traced as its child. Absent: none. */
   traceParent?: number;
 }

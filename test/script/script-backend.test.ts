@@ -178,6 +178,44 @@ describe('TypeScript models', () => {
     expect(await reasonOf(s, 'unsure')).toMatch(/model 'unsure': parameter 'enable_webassembly' must be a boolean \(true\/false, 1\/0, on\/off\), got 'maybe'/);
   });
 
+  it('calls a stateful model through BLS with correlationId and flags, and passes requestId on', async () => {
+    await mkdir(join(fixture.repo, 'accumulate', '1'), { recursive: true });
+    await copyFile('models/accumulate/config.pbtxt', join(fixture.repo, 'accumulate', 'config.pbtxt'));
+    await copyFile('models/accumulate/1/model.onnx', join(fixture.repo, 'accumulate', '1', 'model.onnx'));
+    await writeScriptModel(fixture.repo, 'echo_id', {
+      source: `
+        import { InferenceResponse, type InferenceRequest } from 'nereid/model';
+        export function execute(requests: InferenceRequest[]) {
+          return requests.map((r) => new InferenceResponse({ outputs: [r.requireInput('INPUT0').rename('OUTPUT0')], parameters: { id: r.id, correlation: String(r.correlationId), flags: r.flags } }));
+        }`,
+    });
+    // Sums INPUT0's values through accumulate as one sequence (77), then asks echo_id what it received.
+    await writeScriptModel(fixture.repo, 'summer', {
+      source: `
+        import { InferenceRequest, InferenceResponse, RequestFlags, Tensor, type InferenceRequest as Request } from 'nereid/model';
+        export async function execute(requests: Request[]) {
+          const request = requests[0]!;
+          const input = request.requireInput('INPUT0');
+          const values = Array.from(input.data as Float32Array);
+          let total = 0;
+          for (let i = 0; i < values.length; i++) {
+            const flags = (i === 0 ? RequestFlags.SEQUENCE_START : 0) | (i === values.length - 1 ? RequestFlags.SEQUENCE_END : 0);
+            const step = await new InferenceRequest({ model: 'accumulate', correlationId: 77, flags, inputs: [new Tensor('INPUT', 'INT32', [1, 1], Int32Array.of(values[i]!))] }).exec();
+            if (step.error) throw step.error;
+            total = (step.requireOutput('OUTPUT').data as Int32Array)[0]!;
+          }
+          const echo = await new InferenceRequest({ model: 'echo_id', requestId: 'inner-1', correlationId: 'abc', flags: RequestFlags.SEQUENCE_START | RequestFlags.SEQUENCE_END, inputs: [input] }).exec();
+          return [new InferenceResponse({ outputs: [input.rename('OUTPUT0')], parameters: { total, ...echo.parameters } })];
+        }`,
+    });
+    const s = await start();
+    const response = await s.infer({ model: 'summer', inputs: fp32Inputs([1, 2, 3]) });
+    expect(response.parameters).toEqual({ total: 6, id: 'inner-1', correlation: 'abc', flags: 3 });
+    // A client's sequence parameters reach a model without a sequence batcher as its correlation id and flags, as in Triton.
+    const direct = await s.infer({ model: 'echo_id', id: 'outer', inputs: fp32Inputs([1]), parameters: { sequence_id: 5, sequence_start: true } });
+    expect(direct.parameters).toEqual({ id: 'outer', correlation: '5', flags: 1 });
+  });
+
   it('checks isModelReady from the script', async () => {
     await writeFixture(fixture.repo, 'ident', identityModel('FP32', { batch: true, dims: [-1] }));
     await writeScriptModel(fixture.repo, 'asks', {

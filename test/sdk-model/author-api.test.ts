@@ -48,6 +48,10 @@ describe('InferenceRequest', () => {
       [{ model: 'm', inputs: [], parameters: { n: Number.NaN } }, "parameter 'n' must be a boolean, a finite number or a string, got NaN"],
       [{ model: 'm', inputs: [], timeoutMs: -1 }, "request for model 'm': timeoutMs must be a non-negative number of milliseconds"],
       [{ model: 'm', inputs: [], trace: 'abc' }, 'InferenceRequest: trace must be the value of request.trace()'],
+      [{ model: 'm', inputs: [], requestId: 7 }, "request for model 'm': requestId must be a string"],
+      [{ model: 'm', inputs: [], correlationId: -1 }, "request for model 'm': correlationId must be a non-negative integer or a string, got -1"],
+      [{ model: 'm', inputs: [], correlationId: 1, flags: 4 }, "request for model 'm': flags must combine RequestFlags.SEQUENCE_START (1) and SEQUENCE_END (2), got 4"],
+      [{ model: 'm', inputs: [], flags: 1 }, "request for model 'm': flags mark a sequence's start or end, so they need a correlationId"],
     ];
     for (const [init, message] of cases) {
       let error: unknown;

@@ -98,7 +98,7 @@ describe('isolate frames', () => {
     reader.open(frame.strings, frame.overflow);
     expect(readBlsRequest(reader)).toEqual(many);
 
-    const small: BlsRequestDescriptor = { ...many, requestedOutputs: [], inputs: [], stream: true, traceParent: 23 };
+    const small: BlsRequestDescriptor = { ...many, requestedOutputs: [], inputs: [], stream: true, traceParent: 23, id: 'call-7' };
     writeBlsRequest(writer, small);
     const next = writer.finish();
     expect(next.overflow).toBeUndefined();

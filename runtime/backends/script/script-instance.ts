@@ -35,6 +35,7 @@ import type { Logger } from '../../logging/logger.ts';
 import { CustomMetrics, type CustomMetricsOwner } from '../../metrics/custom-metrics.ts';
 import { millisToNanos } from '../../stats/model-stats.ts';
 import type { BackendInstance, BackendLoadContext, Caller, ComputeTiming, ExecRequest, ExecResult, InstanceSpec, ModelHost } from '../backend.ts';
+import { namedSequence, withoutSequenceParameters } from '../../scheduler/sequence-request.ts';
 import { ExecuteCancellation } from './execute-cancellation.ts';
 import { IsolateSandbox, type EntryFailure } from './isolate-sandbox.ts';
 import type { ScriptOptions } from './script-options.ts';
@@ -333,11 +334,13 @@ export class ScriptInstance implements BackendInstance {
   }
 
   #describeRequest(request: ExecRequest, cancelToken: number, responseToken: number): RequestDescriptor {
+    // Without a sequence batcher the sequence parameters are still the request's correlation id and flags, as in Triton.
+    const named = request.correlationId === undefined ? namedSequence(request.parameters) : undefined;
     const parameters: Record<string, ParameterValue> = {};
-    for (const [key, value] of Object.entries(request.parameters ?? {})) {
+    for (const [key, value] of Object.entries((named ? withoutSequenceParameters(request.parameters) : request.parameters) ?? {})) {
       parameters[key] = typeof value === 'bigint' ? Number(value) : value;
     }
-    const id = request.correlationId;
+    const id = named?.id ?? request.correlationId;
     return {
       id: request.id ?? '',
       inputs: request.inputs.map((tensor) => this.#handles.describe(tensor)),
@@ -345,7 +348,7 @@ export class ScriptInstance implements BackendInstance {
       parameters,
       // The isolate protocol carries numbers and strings: a uint64 id beyond 2^53 goes as its decimal text, exact.
       correlationId: typeof id === 'bigint' ? (id <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(id) : id.toString()) : (id ?? 0),
-      flags: request.flags ?? 0,
+      flags: named?.flags ?? request.flags ?? 0,
       cancelToken,
       responseToken,
       ...(request.traceId ? { traceId: request.traceId } : {}),
@@ -384,6 +387,7 @@ export class ScriptInstance implements BackendInstance {
     return {
       model: request.model,
       version: request.version || undefined,
+      id: request.id,
       inputs: request.inputs.map((descriptor) => this.#handles.resolve(descriptor, what)),
       outputs: request.requestedOutputs.map((name) => ({ name })),
       parameters: request.parameters,
