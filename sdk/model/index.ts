@@ -12,6 +12,7 @@
  * | BLS `request_id=`, `correlation_id=`, `flags=`, `timeout=` | `requestId`, `correlationId`, `flags` (`RequestFlags`), `timeoutMs` in `new InferenceRequest({...})` |
  * | `request.request_id()`, `correlation_id()`, `flags()` | `request.id`, `request.correlationId`, `request.flags` |
  * | `exec(decoupled=True)` | `for await (const response of new InferenceRequest({...}).stream())` |
+ * | `request.get_response_sender()`, `sender.send(response, flags=TRITONSERVER_RESPONSE_COMPLETE_FINAL)`, `sender.is_cancelled()` | `request.getResponseSender()`, `sender.send(response, { final: true })`, `sender.isCancelled()` |
  * | `pb_utils.TritonError` | `NereidError` |
  * | `pb_utils.Logger` | `log` (and `console`) |
  * | `pb_utils.is_model_ready` | `isModelReady(name, version?)` |

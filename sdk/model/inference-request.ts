@@ -145,6 +145,14 @@ function checkOutputNames(names: unknown, what: string): readonly string[] {
   return Object.freeze([...(names as string[])]);
 }
 
+/** Reads a request's sender (serve-model.ts collects the responses of a model that is not decoupled); set by the class. */
+let readSender: (request: InferenceRequest) => ResponseSender | undefined;
+
+/** The sender `request.getResponseSender()` made, if it was called. */
+export function senderOf(request: InferenceRequest): ResponseSender | undefined {
+  return readSender(request);
+}
+
 /** A request to a model: received by `execute`, or built to call another model. */
 export class InferenceRequest {
   /** The model called (for a received request: this model). */
@@ -262,10 +270,11 @@ export class InferenceRequest {
   }
 
   /**
-   * The sender for this request's responses, in a decoupled model
+   * The sender for this request's responses. In a decoupled model
    * (`model_transaction_policy { decoupled: true }`): any number of responses,
-   * during execute or after, the last one marked final. The same sender on
-   * every call.
+   * during execute or after, the last one marked final. In any other model:
+   * one response and `final`, with `execute` returning nothing (Triton's
+   * Python backend allows this since 24.06). The same sender on every call.
    *
    * @example
    * ```ts
@@ -275,14 +284,15 @@ export class InferenceRequest {
    * ```
    */
   getResponseSender(): ResponseSender {
-    const what = this.#received ? describeReceived(this.model, this.id) : `request for model '${this.model}'`;
-    if (this.#responseToken === 0) {
-      throw NereidError.unsupported(
-        `${what}: only a decoupled model (model_transaction_policy { decoupled: true }) sends responses with a response sender; this model's execute returns one InferenceResponse per request`,
-      );
+    if (!this.#received) {
+      throw NereidError.unsupported(`request for model '${this.model}': only a request the model received has a response sender (a request built to call another model gets its response from exec())`);
     }
-    this.#sender ??= new ResponseSender(this.#responseToken, what, this.requestedOutputNames);
+    this.#sender ??= new ResponseSender(this.#responseToken, describeReceived(this.model, this.id), this.requestedOutputNames, () => this.isCancelled());
     return this.#sender;
+  }
+
+  static {
+    readSender = (request) => request.#sender;
   }
 
   /**

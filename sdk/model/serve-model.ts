@@ -39,11 +39,12 @@ import { modelLabel, responseDescriptors } from './execute-result.ts';
 import { failure } from './failure.ts';
 import { bindHost, entryGlobal, takeHostGlobal } from './host-slot.ts';
 import type { RawTensorData } from './host-tensor.ts';
-import { receivedRequest, type InferenceRequest } from './inference-request.ts';
+import { receivedRequest, senderOf, type InferenceRequest } from './inference-request.ts';
 import { ENTRY_GLOBAL, HOST_GLOBAL, type HostBridge, type IsolateEntry, type SettleResult } from './isolate-protocol.ts';
 import type { ModelModule } from './model-interface.ts';
 import { createPrelude, installedPrelude, type Prelude } from './prelude.ts';
 import { RequestSignal } from './request-signal.ts';
+import { finalResponseOf, hasSent } from './response-sender.ts';
 import { resolveModel } from './resolve-model.ts';
 
 /**
@@ -77,6 +78,30 @@ function decoupledDone(result: unknown, modelName: string): SettleResult {
   if (result === undefined || (Array.isArray(result) && result.length === 0)) return { ok: true };
   throw NereidError.internal(
     `${modelLabel(modelName)}: a decoupled model's execute returns nothing; it sends each request's responses with request.getResponseSender()`,
+  );
+}
+
+/**
+ * A model that is not decoupled answers by returning its responses, or by
+ * returning nothing after (or while) sending each request's one response
+ * through its response sender: then these are the responses, once final.
+ */
+function sentOrReturned(result: unknown, requests: readonly InferenceRequest[], modelName: string): unknown {
+  const senders = requests.map((request) => senderOf(request));
+  if (result !== undefined && result !== null) {
+    if (senders.some((sender) => sender !== undefined && hasSent(sender))) {
+      throw NereidError.internal(`${modelLabel(modelName)}: execute both returned responses and sent some through response senders; do one or the other`);
+    }
+    return result;
+  }
+  return Promise.all(
+    requests.map((request, i) => {
+      const sent = senders[i] && finalResponseOf(senders[i]!);
+      if (sent) return sent;
+      throw NereidError.internal(
+        `${modelLabel(modelName)}: execute returned nothing, and request ${request.id ? `'${request.id}'` : i} got no response through request.getResponseSender(); return one InferenceResponse per request, or send each through its sender`,
+      );
+    }),
   );
 }
 
@@ -129,7 +154,8 @@ export function serveModel(module: ModelModule, prelude: Prelude = currentPrelud
         callId,
         () => {
           requests = descriptors.map((descriptor) => receivedRequest(descriptor, modelName, take));
-          return model.instance().execute(requests);
+          const result = model.instance().execute(requests);
+          return decoupled ? result : Promise.resolve(result).then((value) => sentOrReturned(value, requests, modelName));
         },
         (result) => (decoupled ? decoupledDone(result, modelName) : { ok: true, responses: responseDescriptors(result, requests, modelName) }),
       );

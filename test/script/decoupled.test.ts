@@ -31,7 +31,7 @@ const COUNTDOWN = `
     const failAt = Number(request.parameters.fail_at ?? -1);
     for (let n = from; n > 0; n--) {
       await sleep(5);
-      if (request.isCancelled()) { log.info('stopped at ' + n); sender.send(undefined, { final: true }); return; }
+      if (sender.isCancelled()) { log.info('stopped at ' + n); sender.send(undefined, { final: true }); return; }
       if (n === failAt) sender.send(new InferenceResponse({ error: new NereidError('INVALID_ARG', 'no ' + n + ' today') }));
       else sender.send(new InferenceResponse({ outputs: [new Tensor('OUTPUT0', 'FP32', [1, 1], Float32Array.of(n))] }));
     }
@@ -143,6 +143,19 @@ describe('decoupled model.ts', () => {
     });
     const server = await fixture.start();
     expect(await collect(server.inferStream({ ...countdown(7), model: 'plain' }))).toEqual([7, 'final']);
+  });
+
+  it('serves a model that is not decoupled answering through its response senders (one response and final, as Triton allows)', async () => {
+    await writeScriptModel(fixture.repo, 'sender', {
+      source: `import { InferenceResponse, type InferenceRequest } from 'nereid/model';
+        export function execute(requests: InferenceRequest[]) {
+          for (const r of requests) r.getResponseSender().send(new InferenceResponse({ outputs: [r.requireInput('INPUT0').rename('OUTPUT0')] }), { final: true });
+        }`,
+    });
+    const server = await fixture.start();
+    const response = await server.infer({ ...countdown(7), model: 'sender' });
+    expect(Array.from(response.outputs[0]!.data as Float32Array)).toEqual([7]);
+    expect(await collect(server.inferStream({ ...countdown(8), model: 'sender' }))).toEqual([8, 'final']);
   });
 
   it('fails the requests of a decoupled execute that returns responses, and of a model that sends outside its stream', async () => {

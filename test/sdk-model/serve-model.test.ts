@@ -178,7 +178,8 @@ describe('serveModel', () => {
 
   it('fails the whole batch when execute returns something other than InferenceResponses', async () => {
     const cases: [unknown, RegExp][] = [
-      [undefined, /execute must return an array of 1 InferenceResponse \(one per request\); it returned undefined/],
+      [undefined, /execute returned nothing, and request 'r1' got no response through request.getResponseSender\(\); return one InferenceResponse per request, or send each through its sender/],
+      ['yes', /execute must return an array of 1 InferenceResponse \(one per request\); it returned a string/],
       [new InferenceResponse(), /it returned an InferenceResponse/],
       [[{ outputs: [] }], /execute's response 0 is a plain object, not an InferenceResponse/],
       [[new Tensor('Y', 'INT32', [0], new Int32Array(0))], /execute's response 0 is a Tensor, not an InferenceResponse/],
@@ -233,6 +234,44 @@ describe('serveModel', () => {
       ok: true,
       responses: [{ outputs: [] }, { outputs: [], error: { code: 'INVALID_ARG', message: 'request b is odd' } }],
     });
+  });
+
+  it('takes a model that is not decoupled answering through response senders: one response and final each, execute returning nothing', async () => {
+    const misuse: string[] = [];
+    const { host, entry } = serve({
+      execute: (requests: InferenceRequest[]) => {
+        const [first, second] = requests.map((r) => r.getResponseSender());
+        try {
+          first!.send(undefined, { final: true });
+        } catch (error) {
+          misuse.push((error as Error).message);
+        }
+        first!.send(plusOne(requests.slice(0, 1))[0]);
+        try {
+          first!.send(new InferenceResponse());
+        } catch (error) {
+          misuse.push((error as Error).message);
+        }
+        first!.send(undefined, { final: true });
+        // The second answers after execute has returned; the batch settles once it has.
+        setTimeout(() => second!.send(new InferenceResponse({ error: NereidError.invalidArg('no') }), { final: true }), 5);
+      },
+    });
+    await callEntry(host, (id) => entry.initialize(id, initArgs));
+    const result = await callEntry(host, (id) => entry.execute(id, [request({ id: 'a' }), request({ id: 'b' })]));
+    expect(result.ok && result.responses?.map((r) => r.error?.message ?? r.outputs.map((o) => o.name).join(','))).toEqual(['Y,Z', 'no']);
+    expect(misuse).toEqual([
+      "model 'plus_one': request 'a': this model is not decoupled: send the request's one response before { final: true }",
+      "model 'plus_one': request 'a': this model is not decoupled, so it sends one response per request; send { final: true } after it",
+    ]);
+    // Returning responses and sending some as well is a mistake.
+    const both = serve({
+      execute: (requests: InferenceRequest[]) => {
+        requests[0]!.getResponseSender().send(new InferenceResponse(), { final: true });
+        return [new InferenceResponse()];
+      },
+    });
+    expect(failed(await callEntry(both.host, (id) => both.entry.execute(id, [request()]))).message).toMatch(/execute both returned responses and sent some through response senders/);
   });
 
   it('settles initialize and finalize failures with the error', async () => {
