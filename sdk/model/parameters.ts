@@ -12,7 +12,11 @@
 import { NereidError } from '../errors.ts';
 import type { ParameterValue } from './isolate-protocol.ts';
 
-/** Parameters of a request or response, by name. */
+/**
+ * Parameters of a request or response, by name. A received request's
+ * integer parameter beyond 2^53 (an int64 or uint64 from the client) arrives
+ * as its decimal string, exact, rather than a rounded number.
+ */
 export type Parameters = Readonly<Record<string, ParameterValue>>;
 
 const EMPTY: Parameters = Object.freeze({});

@@ -216,6 +216,19 @@ describe('TypeScript models', () => {
     expect(direct.parameters).toEqual({ id: 'outer', correlation: '5', flags: 1 });
   });
 
+  it('hands a model integer parameters beyond 2^53 as their exact decimal text, smaller ones as numbers', async () => {
+    await writeScriptModel(fixture.repo, 'echo_parameters', {
+      source: `
+        import { InferenceResponse, type InferenceRequest } from 'nereid/model';
+        export function execute(requests: InferenceRequest[]) {
+          return requests.map((r) => new InferenceResponse({ outputs: [r.requireInput('INPUT0').rename('OUTPUT0')], parameters: r.parameters }));
+        }`,
+    });
+    const s = await start();
+    const response = await s.infer({ model: 'echo_parameters', inputs: fp32Inputs([1]), parameters: { big: 2n ** 60n + 1n, small: 5n, negative: -(2n ** 62n) } });
+    expect(response.parameters).toEqual({ big: '1152921504606846977', small: 5, negative: '-4611686018427387904' });
+  });
+
   it('checks isModelReady from the script', async () => {
     await writeFixture(fixture.repo, 'ident', identityModel('FP32', { batch: true, dims: [-1] }));
     await writeScriptModel(fixture.repo, 'asks', {

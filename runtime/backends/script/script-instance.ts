@@ -338,7 +338,7 @@ export class ScriptInstance implements BackendInstance {
     const named = request.correlationId === undefined ? namedSequence(request.parameters) : undefined;
     const parameters: Record<string, ParameterValue> = {};
     for (const [key, value] of Object.entries((named ? withoutSequenceParameters(request.parameters) : request.parameters) ?? {})) {
-      parameters[key] = typeof value === 'bigint' ? Number(value) : value;
+      parameters[key] = typeof value === 'bigint' ? isolateNumber(value) : value;
     }
     const id = named?.id ?? request.correlationId;
     return {
@@ -346,8 +346,7 @@ export class ScriptInstance implements BackendInstance {
       inputs: request.inputs.map((tensor) => this.#handles.describe(tensor)),
       requestedOutputs: [...request.outputs],
       parameters,
-      // The isolate protocol carries numbers and strings: a uint64 id beyond 2^53 goes as its decimal text, exact.
-      correlationId: typeof id === 'bigint' ? (id <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(id) : id.toString()) : (id ?? 0),
+      correlationId: typeof id === 'bigint' ? isolateNumber(id) : (id ?? 0),
       flags: named?.flags ?? request.flags ?? 0,
       cancelToken,
       responseToken,
@@ -561,6 +560,11 @@ function blsFailure(request: Pick<BlsRequestDescriptor, 'model' | 'version'>, er
  * called model stops. One timer does both, in that order: the caller sees
  * the timeout, never the CANCELLED that the abort causes.
  */
+/** The isolate protocol carries numbers and strings: an integer beyond 2^53 goes as its decimal text, exact. */
+function isolateNumber(value: bigint): number | string {
+  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+}
+
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string, cancel: AbortController): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
