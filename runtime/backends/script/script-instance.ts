@@ -34,8 +34,8 @@ import { renderConfigJson } from '../../config/render-config-json.ts';
 import type { Logger } from '../../logging/logger.ts';
 import { CustomMetrics, type CustomMetricsOwner } from '../../metrics/custom-metrics.ts';
 import { millisToNanos } from '../../stats/model-stats.ts';
-import type { BackendInstance, BackendLoadContext, Caller, ComputeTiming, ExecRequest, ExecResult, InstanceSpec, ModelHost } from '../backend.ts';
 import { namedSequence, withoutSequenceParameters } from '../../scheduler/sequence-request.ts';
+import type { BackendInstance, BackendLoadContext, Caller, ComputeTiming, ExecRequest, ExecResult, InstanceSpec, ModelHost } from '../backend.ts';
 import { ExecuteCancellation } from './execute-cancellation.ts';
 import { IsolateSandbox, type EntryFailure } from './isolate-sandbox.ts';
 import type { ScriptOptions } from './script-options.ts';
@@ -555,16 +555,16 @@ function blsFailure(request: Pick<BlsRequestDescriptor, 'model' | 'version'>, er
   return { model: request.model, version: request.version, outputs: [], error: NereidError.from(error).toData() };
 }
 
-/**
- * `promise`, or a timeout error after `ms`; then `cancel` aborts, so the
- * called model stops. One timer does both, in that order: the caller sees
- * the timeout, never the CANCELLED that the abort causes.
- */
 /** The isolate protocol carries numbers and strings: an integer beyond 2^53 goes as its decimal text, exact. */
 function isolateNumber(value: bigint): number | string {
   return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
 }
 
+/**
+ * `promise`, or a timeout error after `ms`; then `cancel` aborts, so the
+ * called model stops. One timer does both, in that order: the caller sees
+ * the timeout, never the CANCELLED that the abort causes.
+ */
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string, cancel: AbortController): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
