@@ -45,8 +45,10 @@ export function describeResponse(response: InferenceResponse, requested: readonl
     return descriptor;
   }
   const wanted = requested.length > 0 ? new Set(requested) : undefined;
+  // Every output when one asked for is missing: the host's error then names what the model did return.
+  const complete = wanted === undefined || requested.every((name) => response.outputs.some((output) => output.name === name));
   for (const output of response.outputs) {
-    if (wanted === undefined || wanted.has(output.name)) descriptor.outputs.push(tensorToDescriptor(output));
+    if (!complete || wanted === undefined || wanted.has(output.name)) descriptor.outputs.push(tensorToDescriptor(output));
   }
   return descriptor;
 }

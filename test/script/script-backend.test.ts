@@ -229,6 +229,33 @@ describe('TypeScript models', () => {
     expect(response.parameters).toEqual({ big: '1152921504606846977', small: 5, negative: '-4611686018427387904' });
   });
 
+  it('fails a response whose outputs contradict the config, naming the output and what was expected', async () => {
+    // Answers OUTPUT0 as the config says, or wrongly as its \`mode\` parameter says.
+    await writeScriptModel(fixture.repo, 'liar', {
+      source: `
+        import { InferenceResponse, Tensor, type InferenceRequest } from 'nereid/model';
+        export function execute(requests: InferenceRequest[]) {
+          return requests.map((r) => {
+            const input = r.requireInput('INPUT0');
+            const mode = r.parameters.mode;
+            const output =
+              mode === 'int' ? new Tensor('OUTPUT0', 'INT32', input.shape, new Int32Array(input.elementCount))
+              : mode === 'batch' ? new Tensor('OUTPUT0', 'FP32', [5, 1], new Float32Array(5))
+              : mode === 'bogus' ? input.rename('BOGUS')
+              : input.rename('OUTPUT0');
+            return new InferenceResponse({ outputs: [output] });
+          });
+        }`,
+    });
+    const s = await start();
+    const ask = (mode: string) => errorOf(s.infer({ model: 'liar', inputs: fp32Inputs([1]), parameters: { mode } }));
+    expect((await ask('int')).message).toMatch(/model 'liar' instance 'liar_0_0': the response's output 'OUTPUT0' is INT32, but the config declares TYPE_FP32/);
+    expect((await ask('batch')).message).toMatch(/output 'OUTPUT0' has shape \[5,1\], but the config expects \[1,-1\] \(the request's batch size first\)/);
+    expect((await ask('bogus')).message).toMatch(/output 'BOGUS' is not in the config \(it declares 'OUTPUT0'\)/);
+    const fine = await s.infer({ model: 'liar', inputs: fp32Inputs([4]) });
+    expect(Array.from(fine.outputs[0]!.data as Float32Array)).toEqual([4]);
+  });
+
   it('checks isModelReady from the script', async () => {
     await writeFixture(fixture.repo, 'ident', identityModel('FP32', { batch: true, dims: [-1] }));
     await writeScriptModel(fixture.repo, 'asks', {

@@ -38,6 +38,7 @@ import { namedSequence, withoutSequenceParameters } from '../../scheduler/sequen
 import type { BackendInstance, BackendLoadContext, Caller, ComputeTiming, ExecRequest, ExecResult, InstanceSpec, ModelHost } from '../backend.ts';
 import { ExecuteCancellation } from './execute-cancellation.ts';
 import { IsolateSandbox, type EntryFailure } from './isolate-sandbox.ts';
+import { OutputCheck } from './output-check.ts';
 import type { ScriptOptions } from './script-options.ts';
 import { TensorHandles } from './tensor-handles.ts';
 
@@ -75,6 +76,7 @@ export class ScriptInstance implements BackendInstance {
   readonly #log: Logger;
   readonly #prefix: string;
   readonly #handles: TensorHandles;
+  readonly #outputCheck: OutputCheck;
   readonly #calls = new Map<number, PendingCall>();
   readonly #timers = new Map<number, NodeJS.Timeout>();
   readonly #failureListeners = new Set<(error: ErrorData) => void>();
@@ -111,6 +113,7 @@ export class ScriptInstance implements BackendInstance {
     this.#log = context.log.child(`[${spec.name}]`);
     this.#prefix = `model '${context.modelName}' instance '${spec.name}'`;
     this.#handles = new TensorHandles(options.inlineTensorBytes);
+    this.#outputCheck = new OutputCheck(context.config);
     this.#decoupled = context.config.model_transaction_policy?.decoupled === true;
     // A host without a metrics endpoint (a test harness): the model's metrics still work, nobody scrapes them.
     this.#metrics = (context.host.customMetrics ?? new CustomMetrics()).owner(context.modelName);
@@ -359,11 +362,19 @@ export class ScriptInstance implements BackendInstance {
     if (response.error) return { ok: false, error: { code: response.error.code, message: response.error.message }, compute };
     const what = `${this.#prefix}: response`;
     const byName = new Map<string, Tensor>();
-    for (const descriptor of response.outputs) byName.set(descriptor.name, this.#handles.resolve(descriptor, what));
+    for (const descriptor of response.outputs) {
+      const tensor = this.#handles.resolve(descriptor, what);
+      const problem = this.#outputCheck.problem(tensor, request.batchSize);
+      if (problem) return { ...this.#fail(NereidError.internal(`${this.#prefix}: the response's ${problem}`)), compute };
+      byName.set(descriptor.name, tensor);
+    }
     const outputs: Tensor[] = [];
     for (const name of request.outputs) {
       const tensor = byName.get(name);
-      if (!tensor) return { ...this.#fail(NereidError.internal(`${this.#prefix}: execute's response has no output '${name}', which the request asked for`)), compute };
+      if (!tensor) {
+        const has = byName.size === 0 ? 'none' : [...byName.keys()].map((output) => `'${output}'`).join(', ');
+        return { ...this.#fail(NereidError.internal(`${this.#prefix}: execute's response has no output '${name}', which the request asked for (it has ${has})`)), compute };
+      }
       outputs.push(tensor);
     }
     return response.parameters === undefined ? { ok: true, outputs, compute } : { ok: true, outputs, parameters: response.parameters, compute };
