@@ -48,10 +48,11 @@ import { finalResponseOf, hasSent } from './response-sender.ts';
 import { resolveModel } from './resolve-model.ts';
 
 /**
- * Runs `work` (sync or async) and settles call `callId` with `done(value)`,
- * or with the failure it threw or rejected with.
+ * Runs `work` (sync or async) and settles call `callId` with `done(value)`
+ * (which may have to wait: then it returns a promise), or with the failure
+ * it threw or rejected with.
  */
-function settleLater(host: HostBridge, callId: number, work: () => unknown, done: (value: unknown) => SettleResult): void {
+function settleLater(host: HostBridge, callId: number, work: () => unknown, done: (value: unknown) => SettleResult | Promise<SettleResult>): void {
   let pending: Promise<unknown>;
   try {
     pending = Promise.resolve(work());
@@ -61,13 +62,14 @@ function settleLater(host: HostBridge, callId: number, work: () => unknown, done
   // A throw from host.settle itself is left unhandled: the host's applySync reports it.
   void pending.then(
     (value) => {
-      let result: SettleResult;
+      let result: SettleResult | Promise<SettleResult>;
       try {
         result = done(value);
       } catch (error) {
         result = failure(error);
       }
-      host.settle(callId, result);
+      if (result instanceof Promise) void result.then((settled) => host.settle(callId, settled), (error: unknown) => host.settle(callId, failure(error)));
+      else host.settle(callId, result);
     },
     (error: unknown) => host.settle(callId, failure(error)),
   );
@@ -86,23 +88,26 @@ function decoupledDone(result: unknown, modelName: string): SettleResult {
  * returning nothing after (or while) sending each request's one response
  * through its response sender: then these are the responses, once final.
  */
-function sentOrReturned(result: unknown, requests: readonly InferenceRequest[], modelName: string): unknown {
-  const senders = requests.map((request) => senderOf(request));
+function returnedOrSent(result: unknown, requests: readonly InferenceRequest[], modelName: string): SettleResult | Promise<SettleResult> {
   if (result !== undefined && result !== null) {
-    if (senders.some((sender) => sender !== undefined && hasSent(sender))) {
+    const alsoSent = requests.some((request) => {
+      const sender = senderOf(request);
+      return sender !== undefined && hasSent(sender);
+    });
+    if (alsoSent) {
       throw NereidError.internal(`${modelLabel(modelName)}: execute both returned responses and sent some through response senders; do one or the other`);
     }
-    return result;
+    return { ok: true, responses: responseDescriptors(result, requests, modelName) };
   }
-  return Promise.all(
-    requests.map((request, i) => {
-      const sent = senders[i] && finalResponseOf(senders[i]!);
-      if (sent) return sent;
-      throw NereidError.internal(
-        `${modelLabel(modelName)}: execute returned nothing, and request ${request.id ? `'${request.id}'` : i} got no response through request.getResponseSender(); return one InferenceResponse per request, or send each through its sender`,
-      );
-    }),
-  );
+  const sent = requests.map((request, i) => {
+    const sender = senderOf(request);
+    const response = sender && finalResponseOf(sender);
+    if (response) return response;
+    throw NereidError.internal(
+      `${modelLabel(modelName)}: execute returned nothing, and request ${request.id ? `'${request.id}'` : i} got no response through request.getResponseSender(); return one InferenceResponse per request, or send each through its sender`,
+    );
+  });
+  return Promise.all(sent).then((responses) => ({ ok: true, responses: responseDescriptors(responses, requests, modelName) }));
 }
 
 function completedConfig(value: unknown, given: ModelConfig, modelName: string): ModelConfig {
@@ -154,10 +159,9 @@ export function serveModel(module: ModelModule, prelude: Prelude = currentPrelud
         callId,
         () => {
           requests = descriptors.map((descriptor) => receivedRequest(descriptor, modelName, take));
-          const result = model.instance().execute(requests);
-          return decoupled ? result : Promise.resolve(result).then((value) => sentOrReturned(value, requests, modelName));
+          return model.instance().execute(requests);
         },
-        (result) => (decoupled ? decoupledDone(result, modelName) : { ok: true, responses: responseDescriptors(result, requests, modelName) }),
+        (result) => (decoupled ? decoupledDone(result, modelName) : returnedOrSent(result, requests, modelName)),
       );
     },
     finalize(callId) {

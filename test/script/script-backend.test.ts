@@ -110,15 +110,20 @@ describe('TypeScript models', () => {
     expect(error.code).toBe('INTERNAL');
     expect(error.message).toMatch(/model 'thrower' instance 'thrower_0_0': execute failed: broken on purpose/);
     expect(error.message).toMatch(/1\/model\.ts:3:\d+/);
+    // The message once, and only the model's frames: the sdk's say nothing about the model's code.
+    expect(error.message.split('broken on purpose')).toHaveLength(2);
+    expect(error.message).not.toMatch(/nereid\/sdk\//);
     // The instance survives a thrown error.
     expect((await errorOf(s.infer({ model: 'thrower', inputs: fp32Inputs([1]) }))).message).toMatch(/broken on purpose/);
   });
 
-  it('refuses a wrong number of responses', async () => {
+  it('refuses a wrong number of responses, saying so once and without the sdk\'s own stack', async () => {
     await writeScriptModel(fixture.repo, 'miscount', { source: 'export function execute() { return []; }' });
     const s = await start();
     const error = await errorOf(s.infer({ model: 'miscount', inputs: fp32Inputs([1]) }));
-    expect(error.message).toMatch(/returned 0 responses for 1 request/);
+    expect(error.message).toBe(
+      "model 'miscount' instance 'miscount_0_0': execute returned 0 responses for 1 request; expected 1, one InferenceResponse per request in request order",
+    );
   });
 
   it('does not load a model that imports a Node built-in, naming the import', async () => {

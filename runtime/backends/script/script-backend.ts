@@ -19,6 +19,7 @@ import { loadBundle } from './load-bundle.ts';
 import { IsolateSandbox } from './isolate-sandbox.ts';
 import { ScriptInstance, type LoadedBundle } from './script-instance.ts';
 import { checkAutoCompleteChanges } from './auto-complete-changes.ts';
+import { authorStack } from './bundle/stack-mapper.ts';
 import { scriptOptions } from './script-options.ts';
 
 export class ScriptBackend implements Backend {
@@ -102,8 +103,8 @@ export class ScriptBackend implements Backend {
       // autoCompleteConfig may be async, but with no timers or BLS available it settles within the call.
       if (!settled) throw NereidError.invalidArg(`model '${name}': autoCompleteConfig did not finish (it may not wait on timers or other models)`);
       if (!settled.ok) {
-        const stack = settled.stack ? `\n${bundle.mapStack(settled.stack)}` : '';
-        throw NereidError.invalidArg(`model '${name}': autoCompleteConfig failed: ${settled.error.message}${stack}`);
+        const { header, frames } = authorStack(settled.stack ? bundle.mapStack(settled.stack) : '', settled.error.message);
+        throw NereidError.invalidArg(`model '${name}': autoCompleteConfig failed: ${header}${frames ? `\n${frames}` : ''}`);
       }
       const completed = parseConfigJson(settled.config ?? config, `model '${name}': the config autoCompleteConfig returned`);
       checkAutoCompleteChanges(config, completed);

@@ -36,6 +36,7 @@ import { CustomMetrics, type CustomMetricsOwner } from '../../metrics/custom-met
 import { millisToNanos } from '../../stats/model-stats.ts';
 import { namedSequence, withoutSequenceParameters } from '../../scheduler/sequence-request.ts';
 import type { BackendInstance, BackendLoadContext, Caller, ComputeTiming, ExecRequest, ExecResult, InstanceSpec, ModelHost } from '../backend.ts';
+import { authorStack } from './bundle/stack-mapper.ts';
 import { ExecuteCancellation } from './execute-cancellation.ts';
 import { IsolateSandbox, type EntryFailure } from './isolate-sandbox.ts';
 import { OutputCheck } from './output-check.ts';
@@ -381,9 +382,13 @@ export class ScriptInstance implements BackendInstance {
   }
 
   #scriptError(result: Extract<SettleResult, { ok: false }>, what: string): NereidError {
-    if (result.error.message.startsWith(this.#prefix)) return NereidError.fromData(result.error);
-    const stack = result.stack ? `\n${this.#bundle.mapStack(result.stack)}` : '';
-    return new NereidError(result.error.code, `${this.#prefix}: ${what}: ${result.error.message}${stack}`);
+    const { code, message } = result.error;
+    if (message.startsWith(this.#prefix)) return NereidError.fromData(result.error);
+    // The sdk's own checks (a wrong number of responses, ...) name the model and say what failed; their stack is the sdk's.
+    const label = `model '${this.#context.modelName}': `;
+    if (message.startsWith(label)) return new NereidError(code, `${this.#prefix}: ${message.slice(label.length)}`);
+    const { header, frames } = authorStack(result.stack ? this.#bundle.mapStack(result.stack) : '', message);
+    return new NereidError(code, `${this.#prefix}: ${what}: ${header}${frames ? `\n${frames}` : ''}`);
   }
 
   #fail(error: unknown): ExecResult {

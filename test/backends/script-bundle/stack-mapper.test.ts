@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ModelBundle, ModelBundler } from '../../../runtime/backends/script/bundle/model-bundler.ts';
-import { mapStack, StackMapper } from '../../../runtime/backends/script/bundle/stack-mapper.ts';
+import { authorStack, mapStack, StackMapper } from '../../../runtime/backends/script/bundle/stack-mapper.ts';
 import { BASIC_PACKAGES, lineOf, SDK_STUB, StubSdkIsolate, stubOptions, TempRepository } from './bundle-fixtures.ts';
 
 let repo: TempRepository;
@@ -99,5 +99,23 @@ describe('positions the map does not cover', () => {
     const broken = new StackMapper({ sourceURL: 'nereid-model://broken/1/model.ts', sourceMap: 'not json' });
     const stack = 'Error: x\n    at f (nereid-model://broken/1/model.ts:1:1)';
     expect(broken.map(stack)).toBe(stack);
+  });
+});
+
+describe('authorStack', () => {
+  const frames = ['    at check (nereid/sdk/model/execute-result.ts:9:3)', '    at execute (1/model.ts:4:11)', '    at settle (nereid/sdk/model/serve-model.ts:60:7)'];
+
+  it('keeps the model\'s frames and the kind of error, not the sdk\'s frames nor a plain Error prefix', () => {
+    expect(authorStack(['TypeError: x is undefined', ...frames].join('\n'), 'x is undefined')).toEqual({
+      header: 'TypeError: x is undefined',
+      frames: '    at execute (1/model.ts:4:11)',
+    });
+    expect(authorStack(['Error: bad', ...frames].join('\n'), 'bad').header).toBe('bad');
+    expect(authorStack(['NereidError: bad', ...frames].join('\n'), 'bad').header).toBe('bad');
+  });
+
+  it('falls back to the message without a stack, or with a header that is not about it', () => {
+    expect(authorStack('', '42')).toEqual({ header: '42', frames: '' });
+    expect(authorStack(['Something else', frames[2]!].join('\n'), 'the message')).toEqual({ header: 'the message', frames: '' });
   });
 });

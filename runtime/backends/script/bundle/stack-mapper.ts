@@ -92,3 +92,20 @@ export class StackMapper {
 export function mapStack(bundle: ModelBundle, stack: string): string {
   return StackMapper.for(bundle).map(stack);
 }
+
+/**
+ * A mapped stack as a model's author reads it beside `message`: the header
+ * (V8's "TypeError: ..." line, which names the error's kind, or the message
+ * when the stack has no such line or the kind is a plain Error) and the
+ * frames, leaving out the nereid sdk's own (they say nothing about the
+ * model's code).
+ */
+export function authorStack(mapped: string, message: string): { header: string; frames: string } {
+  const at = mapped.search(/\n\s+at /);
+  const head = at < 0 ? mapped : mapped.slice(0, at);
+  // "TypeError: x" says more than "x"; "Error: x" does not.
+  const header = head !== '' && head.includes(message) ? head.replace(/^(Error|NereidError): /, '') : message;
+  const lines = at < 0 ? [] : mapped.slice(at + 1).split('\n');
+  const frames = lines.filter((line) => /^\s+at /.test(line) && !line.includes('nereid/sdk/')).join('\n');
+  return { header, frames };
+}
