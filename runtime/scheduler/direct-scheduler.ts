@@ -35,6 +35,8 @@ interface Slot {
   busy: number;
   /** Requests this instance may hold: the pipeline depth, or less if the instance says so. */
   depth: number;
+  /** The instance failed and is being replaced: it gets no work (Scheduler.suspendInstance). */
+  suspended?: boolean;
 }
 
 function depthOf(instance: BackendInstance): number {
@@ -90,6 +92,20 @@ export class DirectScheduler implements Scheduler {
       slot.instance = fresh;
       slot.depth = depthOf(fresh);
     }
+    this.resumeInstance(fresh);
+  }
+
+  suspendInstance(failed: BackendInstance): void {
+    const slot = this.#slots.find((s) => s.instance === failed);
+    if (slot) slot.suspended = true;
+  }
+
+  resumeInstance(instance: BackendInstance): void {
+    const slot = this.#slots.find((s) => s.instance === instance);
+    if (!slot) return;
+    slot.suspended = false;
+    // What queued while it was out of service goes now.
+    for (let free = this.#leastBusy(); free && this.#queue.length > 0; free = this.#leastBusy()) this.#run(free, this.#queue.shift()!);
   }
 
   drain(): Promise<void> {
@@ -100,6 +116,7 @@ export class DirectScheduler implements Scheduler {
   #leastBusy(): Slot | undefined {
     let best: Slot | undefined;
     for (const slot of this.#slots) {
+      if (slot.suspended) continue;
       if (slot.busy === 0) return slot;
       if (slot.busy < slot.depth && (!best || slot.busy < best.busy)) best = slot;
     }

@@ -41,6 +41,8 @@ interface Slot {
   busy: number;
   /** Batches it may execute at once. */
   depth: number;
+  /** The instance failed and is being replaced: it gets no work (Scheduler.suspendInstance). */
+  suspended?: boolean;
 }
 
 /** Batches one instance may hold at once: one, as Triton (a second would leave with whatever is queued and keep batches small). */
@@ -132,6 +134,17 @@ export class DynamicBatcher implements Scheduler {
       slot.instance = fresh;
       slot.depth = depthOf(fresh);
     }
+    this.resumeInstance(fresh);
+  }
+
+  suspendInstance(failed: BackendInstance): void {
+    const slot = this.#slots.find((s) => s.instance === failed);
+    if (slot) slot.suspended = true;
+  }
+
+  resumeInstance(instance: BackendInstance): void {
+    const slot = this.#slots.find((s) => s.instance === instance);
+    if (slot) slot.suspended = false;
     this.#schedule();
   }
 
@@ -199,7 +212,7 @@ export class DynamicBatcher implements Scheduler {
 
   #freeSlot(): Slot | undefined {
     let best: Slot | undefined;
-    for (const slot of this.#slots) if (slot.busy < slot.depth && (!best || slot.busy < best.busy)) best = slot;
+    for (const slot of this.#slots) if (!slot.suspended && slot.busy < slot.depth && (!best || slot.busy < best.busy)) best = slot;
     return best;
   }
 

@@ -17,6 +17,16 @@ export interface Scheduler {
   readonly pendingCount: number;
   /** Puts `fresh` in the place of `failed` (a dead instance the model replaced); requests `failed` held keep their results. */
   replaceInstance(failed: BackendInstance, fresh: BackendInstance): void;
+  /**
+   * Holds work back from `failed` while the model starts its replacement, so
+   * that requests wait for the fresh instance (or go to the others) instead
+   * of failing on the dead one. Until replaceInstance, or resumeInstance when
+   * no replacement could start. A scheduler without it (sequence batching)
+   * keeps sending `failed` work, which it answers UNAVAILABLE.
+   */
+  suspendInstance?(failed: BackendInstance): void;
+  /** Sends `failed` work again (it answers UNAVAILABLE): its replacement could not start. */
+  resumeInstance?(failed: BackendInstance): void;
   /** Stops taking new requests (they fail UNAVAILABLE) and resolves once every accepted one has finished. */
   drain(): Promise<void>;
 }

@@ -235,6 +235,7 @@ export class ModelVersion {
     const spec = this.#instances.get(failed);
     if (!spec || this.#disposed) return;
     this.#instances.delete(failed);
+    this.#scheduler.suspendInstance?.(failed);
     this.#context.log.error(`instance '${spec.name}' failed (${reason}); starting a replacement`);
     void failed.dispose().catch(() => {});
     try {
@@ -249,6 +250,7 @@ export class ModelVersion {
       this.#context.log.info(`instance '${spec.name}' replaced`);
     } catch (error) {
       // The dead instance stays in the scheduler and answers UNAVAILABLE; the other instances keep serving.
+      this.#scheduler.resumeInstance?.(failed);
       this.#context.log.error(`could not replace instance '${spec.name}': ${NereidError.from(error).message}`);
     }
   }

@@ -31,6 +31,12 @@ describe('OutputCheck', () => {
     expect(check.problem(fp32('BOGUS', [1]), 1)).toBe("output 'BOGUS' is not in the config (it declares 'Y', 'R')");
   });
 
+  it('takes an implicit state\'s output as declared (sequence batching)', () => {
+    const check = new OutputCheck(config({ sequence_batching: { state: [{ input_name: 'S_IN', output_name: 'S_OUT', data_type: 'TYPE_INT32', dims: [2] }] } } as Partial<ModelConfig>));
+    expect(check.problem(new Tensor('S_OUT', 'INT32', [1, 2], new Int32Array(2)), 1)).toBeUndefined();
+    expect(check.problem(new Tensor('S_OUT', 'INT32', [1, 3], new Int32Array(3)), 1)).toMatch(/output 'S_OUT' has shape \[1,3\]/);
+  });
+
   it('checks no batch dimension without batching, and nothing when the config declares no outputs', () => {
     expect(new OutputCheck(config({ max_batch_size: 0 })).problem(fp32('Y', [4, 3]), 0)).toBeUndefined();
     expect(new OutputCheck(config({ output: [] })).problem(fp32('ANY', [9]), 1)).toBeUndefined();

@@ -1,8 +1,9 @@
 /**
  * A model.ts builds its outputs itself, so nothing else holds them to its
  * config (an ONNX model's outputs come from a graph checked at load). This
- * checks each output a response carries: declared in the config, of the
- * declared datatype, and of the declared shape (`-1` matches any size; with
+ * checks each output a response carries: declared in the config (an output,
+ * or the output of an implicit state), of the declared datatype, and of the
+ * declared shape (`-1` matches any size; with
  * `max_batch_size` > 0 the first dimension is the request's batch size; a
  * `reshape` is the shape the model produces). A model whose config declares
  * no outputs is not checked.
@@ -33,6 +34,10 @@ export class OutputCheck {
     this.#batched = (config.max_batch_size ?? 0) > 0;
     for (const output of config.output ?? []) {
       this.#declared.set(output.name, { datatype: configTypeToDataType(output.data_type), configType: output.data_type, dims: output.reshape?.shape ?? output.dims });
+    }
+    // Implicit state (sequence batching) comes back as an output too.
+    for (const state of config.sequence_batching?.state ?? []) {
+      this.#declared.set(state.output_name, { datatype: configTypeToDataType(state.data_type), configType: state.data_type, dims: state.dims });
     }
   }
 

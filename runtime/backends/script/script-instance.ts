@@ -59,6 +59,9 @@ interface PendingCall {
   readonly deadline: number;
 }
 
+/** V8's RangeError when an ArrayBuffer would pass the isolate's memory limit. */
+const ARRAY_BUFFER_EXHAUSTED = 'Array buffer allocation failed';
+
 /** A decoupled request whose response stream is open. */
 interface OpenStream {
   readonly request: ExecRequest;
@@ -176,7 +179,9 @@ export class ScriptInstance implements BackendInstance {
       // Shared by the batch's results; the output time is known once the responses are read.
       const compute = { inputNs: millisToNanos(described - started), inferNs: millisToNanos(executed - described), outputNs: 0 };
       if (!result.ok) {
-        const error = this.#scriptError(result, 'execute failed');
+        // The heap limit also bounds ArrayBuffers: the script may still hold what filled it, so start afresh.
+        if (result.error.message === ARRAY_BUFFER_EXHAUSTED) this.#kill(`ran out of memory (memory_limit_mb ${this.#options.memoryLimitMb}): ${ARRAY_BUFFER_EXHAUSTED}`);
+        const error = this.#failure ? NereidError.fromData(this.#failure) : this.#scriptError(result, 'execute failed');
         this.#closeStreams(requests, this.#fail(error));
         return requests.map(() => ({ ...this.#fail(error), compute }));
       }
