@@ -79,7 +79,7 @@ describe('mlp_classifier', () => {
 
     expect(server.isModelReady('classifier_bad_std')).toBe(false);
     const entry = (await server.repositoryIndex()).find((e) => e.name === 'classifier_bad_std');
-    expect(entry?.reason).toMatch(/model 'classifier_bad_std': parameter 'feature_std' must be greater than 0/);
+    expect(entry?.reason).toMatch(/model 'classifier_bad_std' instance 'classifier_bad_std_0_0': initialize failed: parameter 'feature_std' must be greater than 0/);
   });
 
   it.each([1, 2, 7, 63, 64, 65, 300])('classifies FP32 features of length %i like the reference, top 3 by default', async (length) => {

@@ -223,11 +223,11 @@ describe('GET /metrics: custom metrics from model.ts', () => {
       if (outcome.ok) throw new Error(`case ${name} succeeded`);
       return [outcome.status, outcome.error];
     };
-    expect(await misuse('bad_name')).toEqual([400, expect.stringContaining('model \'misuse\': metric family name "bad-name" is invalid')]);
-    expect(await misuse('kind_mismatch')).toEqual([400, expect.stringContaining("model 'misuse': metric family 'custom_requests_total' is already registered as a counter; it cannot be registered as a gauge")]);
-    expect(await misuse('no_buckets')).toEqual([400, expect.stringContaining("model 'misuse': metric misuse_ms{op=\"x\"}: a histogram metric needs buckets")]);
-    expect(await misuse('negative')).toEqual([400, expect.stringContaining("model 'misuse': metric misuse_total: a counter only goes up; increment by -2 refused")]);
-    expect(await misuse('set_counter')).toEqual([501, expect.stringContaining("model 'misuse': metric misuse_total: a counter does not support set()")]);
+    expect(await misuse('bad_name')).toEqual([400, expect.stringContaining('model \'misuse\' instance \'misuse_0_0\': execute failed: metric family name "bad-name" is invalid')]);
+    expect(await misuse('kind_mismatch')).toEqual([400, expect.stringContaining("model 'misuse' instance 'misuse_0_0': execute failed: metric family 'custom_requests_total' is already registered as a counter; it cannot be registered as a gauge")]);
+    expect(await misuse('no_buckets')).toEqual([400, expect.stringContaining("model 'misuse' instance 'misuse_0_0': execute failed: metric misuse_ms{op=\"x\"}: a histogram metric needs buckets")]);
+    expect(await misuse('negative')).toEqual([400, expect.stringContaining("model 'misuse' instance 'misuse_0_0': execute failed: metric misuse_total: a counter only goes up; increment by -2 refused")]);
+    expect(await misuse('set_counter')).toEqual([501, expect.stringContaining("model 'misuse' instance 'misuse_0_0': execute failed: metric misuse_total: a counter does not support set()")]);
     // The refused increment changed nothing; the family the model did register is served at 0.
     expect((await scrape(port)).value('misuse_total')).toBe(0);
   });

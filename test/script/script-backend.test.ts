@@ -122,7 +122,7 @@ describe('TypeScript models', () => {
     const s = await start();
     const error = await errorOf(s.infer({ model: 'miscount', inputs: fp32Inputs([1]) }));
     expect(error.message).toBe(
-      "model 'miscount' instance 'miscount_0_0': execute returned 0 responses for 1 request; expected 1, one InferenceResponse per request in request order",
+      "model 'miscount' instance 'miscount_0_0': execute failed: execute returned 0 responses for 1 request; expected 1, one InferenceResponse per request in request order",
     );
   });
 

@@ -389,9 +389,9 @@ export class ScriptInstance implements BackendInstance {
   #scriptError(result: Extract<SettleResult, { ok: false }>, what: string): NereidError {
     const { code, message } = result.error;
     if (message.startsWith(this.#prefix)) return NereidError.fromData(result.error);
-    // The sdk's own checks (a wrong number of responses, ...) name the model and say what failed; their stack is the sdk's.
+    // The sdk's own checks (a wrong number of responses, a bad parameter, ...) name the model already; their stack is the sdk's.
     const label = `model '${this.#context.modelName}': `;
-    if (message.startsWith(label)) return new NereidError(code, `${this.#prefix}: ${message.slice(label.length)}`);
+    if (message.startsWith(label)) return new NereidError(code, `${this.#prefix}: ${what}: ${message.slice(label.length)}`);
     const { header, frames } = authorStack(result.stack ? this.#bundle.mapStack(result.stack) : '', message);
     return new NereidError(code, `${this.#prefix}: ${what}: ${header}${frames ? `\n${frames}` : ''}`);
   }
