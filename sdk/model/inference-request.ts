@@ -68,7 +68,9 @@ export interface InferenceRequestInit {
   /**
    * For a stateful (sequence-batched) model: the sequence this request
    * belongs to (Triton's `correlation_id`): a non-negative integer or a
-   * string; 0 or '' for none. Sent as the `sequence_id` parameter.
+   * string; 0 or '' for none. Sent as the `sequence_id` parameter. A
+   * received uint64 id above 2^53 reads as its decimal text; passed on here
+   * it names a string sequence, not the uint64 one.
    */
   correlationId?: number | string;
   /** With `correlationId`: `RequestFlags.SEQUENCE_START` and/or `SEQUENCE_END`, sent as `sequence_start` / `sequence_end`. */
