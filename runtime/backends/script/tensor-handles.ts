@@ -23,7 +23,7 @@ import type { TensorDescriptor } from '../../../sdk/model/isolate-protocol.ts';
 import { Tensor } from '../../../sdk/tensor.ts';
 import type { DataArray, DataType, NumericArray } from '../../../sdk/datatypes.ts';
 
-/** A registered tensor and the newest holder open when it was registered. */
+/** A registered tensor, and the last holder id issued when it was registered: holders opened later were never open with it. */
 interface Held {
   readonly tensor: Tensor;
   readonly stamp: number;
