@@ -121,31 +121,31 @@ describe('mlp_classifier', () => {
     for (const k of [0, 11, 2.5, 'two', true]) {
       const error = await errorOf(server.infer({ model: MODEL, inputs: [featuresInput(rows)], parameters: { top_k: k } }));
       expect(error.code).toBe('INVALID_ARG');
-      expect(error.message).toBe(`parameter 'top_k' must be an integer from 1 to 10, got ${JSON.stringify(k)}`);
+      expect(error.message).toBe(`model 'mlp_classifier': parameter 'top_k' must be an integer from 1 to 10, got ${JSON.stringify(k)}`);
     }
   });
 
   const text = (...rows: string[]) => Tensor.fromStrings('text', [rows.length, 1], rows);
   const features = (values: number[], shape = [1, values.length]) => new Tensor('features', 'FP32', shape, Float32Array.from(values));
   it.each<[string, () => Tensor[], RegExp]>([
-    ['non-numeric text', () => [text('0.5, abc, 1')], /^input 'text': value 2 \("abc"\) is not a number; expected numbers separated by commas or spaces/],
-    ['text NaN', () => [text('1 NaN 2')], /^input 'text': value 2 \("NaN"\) is not a number/],
-    ['text Infinity', () => [text('Infinity')], /^input 'text': value 1 \("Infinity"\) is not a number/],
-    ['hexadecimal text', () => [text('0x1f')], /^input 'text': value 1 \("0x1f"\) is not a number/],
-    ['text beyond FP32', () => [text('1, 1e39')], /^input 'text': value 2 \("1e39"\) is outside the FP32 range/],
-    ['empty text', () => [text('')], /^input 'text' is empty; expected numbers/],
-    ['empty brackets', () => [text(' [ ] ')], /^input 'text' is empty/],
-    ['an empty value between commas', () => [text('1,,2')], /^input 'text': value 2 is empty/],
-    ['one bad row of several', () => [text('1 2', '3 x')], /^input 'text' row 1: value 2 \("x"\) is not a number/],
-    ['empty features', () => [features([], [1, 0])], /^input 'features' is empty \(shape \[1,0\]\); expected 1 to 16384 values per row/],
-    ['NaN features', () => [features([0.1, 0.2, 0.3, Number.NaN])], /^input 'features': value 4 is NaN; expected finite numbers/],
-    ['infinite features', () => [features([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, -Infinity, 0.8], [2, 4])], /^input 'features' row 1: value 3 is -Infinity/],
-    ['features too long', () => [features(new Array(16385).fill(0.5))], /^input 'features' has 16385 values per row; at most 16384 are accepted/],
-    ['text too long', () => [text(new Array(16385).fill('1').join(','))], /^input 'text' has 16385 values; at most 16384 are accepted/],
+    ['non-numeric text', () => [text('0.5, abc, 1')], /^model 'mlp_classifier': input 'text': value 2 \("abc"\) is not a number; expected numbers separated by commas or spaces/],
+    ['text NaN', () => [text('1 NaN 2')], /^model 'mlp_classifier': input 'text': value 2 \("NaN"\) is not a number/],
+    ['text Infinity', () => [text('Infinity')], /^model 'mlp_classifier': input 'text': value 1 \("Infinity"\) is not a number/],
+    ['hexadecimal text', () => [text('0x1f')], /^model 'mlp_classifier': input 'text': value 1 \("0x1f"\) is not a number/],
+    ['text beyond FP32', () => [text('1, 1e39')], /^model 'mlp_classifier': input 'text': value 2 \("1e39"\) is outside the FP32 range/],
+    ['empty text', () => [text('')], /^model 'mlp_classifier': input 'text' is empty; expected numbers/],
+    ['empty brackets', () => [text(' [ ] ')], /^model 'mlp_classifier': input 'text' is empty/],
+    ['an empty value between commas', () => [text('1,,2')], /^model 'mlp_classifier': input 'text': value 2 is empty/],
+    ['one bad row of several', () => [text('1 2', '3 x')], /^model 'mlp_classifier': input 'text' row 1: value 2 \("x"\) is not a number/],
+    ['empty features', () => [features([], [1, 0])], /^model 'mlp_classifier': input 'features' is empty \(shape \[1,0\]\); expected 1 to 16384 values per row/],
+    ['NaN features', () => [features([0.1, 0.2, 0.3, Number.NaN])], /^model 'mlp_classifier': input 'features': value 4 is NaN; expected finite numbers/],
+    ['infinite features', () => [features([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, -Infinity, 0.8], [2, 4])], /^model 'mlp_classifier': input 'features' row 1: value 3 is -Infinity/],
+    ['features too long', () => [features(new Array(16385).fill(0.5))], /^model 'mlp_classifier': input 'features' has 16385 values per row; at most 16384 are accepted/],
+    ['text too long', () => [text(new Array(16385).fill('1').join(','))], /^model 'mlp_classifier': input 'text' has 16385 values; at most 16384 are accepted/],
     ['features as FP64', () => [new Tensor('features', 'FP64', [1, 3], new Float64Array([1, 2, 3]))], /input 'features' data-type is 'FP64', but model 'mlp_classifier' expects 'FP32'/],
     ['text as FP32', () => [new Tensor('text', 'FP32', [1, 1], new Float32Array([1]))], /input 'text' data-type is 'FP32', but model 'mlp_classifier' expects 'BYTES'/],
-    ['both inputs', () => [features([1, 2]), text('1 2')], /^give either input 'features' \(FP32\) or input 'text' \(BYTES\), not both/],
-    ['neither input', () => [], /^expected input 'features' \(FP32 values\) or input 'text' \(BYTES: numbers separated by commas or spaces.*\); the request has neither/],
+    ['both inputs', () => [features([1, 2]), text('1 2')], /^model 'mlp_classifier': give either input 'features' \(FP32\) or input 'text' \(BYTES\), not both/],
+    ['neither input', () => [], /^model 'mlp_classifier': expected input 'features' \(FP32 values\) or input 'text' \(BYTES: numbers separated by commas or spaces.*\); the request has neither/],
   ])('refuses %s with INVALID_ARG naming the input', async (_, inputs, message) => {
     const error = await errorOf(server.infer({ model: MODEL, inputs: inputs() }));
     expect(error.code).toBe('INVALID_ARG');
@@ -160,7 +160,7 @@ describe('mlp_classifier', () => {
     const settled = await Promise.allSettled(requests);
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
     const failed = settled[2] as PromiseRejectedResult;
-    expect(failed.reason).toMatchObject({ code: 'INVALID_ARG', message: expect.stringMatching(/^input 'text': value 3 \("oops"\)/) });
+    expect(failed.reason).toMatchObject({ code: 'INVALID_ARG', message: expect.stringMatching(/^model 'mlp_classifier': input 'text': value 3 \("oops"\)/) });
     const answers = settled.filter((s): s is PromiseFulfilledResult<Classified[]> => s.status === 'fulfilled').map((s) => s.value);
     answers.forEach((answer, i) => expectSameClassification(answer, expected[i]!));
   });
@@ -202,7 +202,7 @@ describe('mlp_classifier over HTTP', () => {
 
       const bad = await post({ inputs: [{ name: 'text', datatype: 'BYTES', shape: [1, 1], data: ['1, two, 3'] }] });
       expect(bad.status).toBe(400);
-      expect(((await bad.json()) as { error: string }).error).toMatch(/^input 'text': value 2 \("two"\) is not a number/);
+      expect(((await bad.json()) as { error: string }).error).toMatch(/^model 'mlp_classifier': input 'text': value 2 \("two"\) is not a number/);
     } finally {
       await http.close();
     }

@@ -99,7 +99,7 @@ describe('mlp_classifier execute with several requests', () => {
     Array.from(sent.inputs[0]!.data as Float32Array).forEach((value, i) => expect(value).toBeCloseTo(expectedInput[i]!, 5));
 
     expect(responses.map((r) => r.error?.code)).toEqual([undefined, undefined, 'INVALID_ARG', undefined]);
-    expect(responses[2]!.error!.message).toMatch(/^input 'text': value 3 \("nope"\) is not a number/);
+    expect(responses[2]!.error!.message).toMatch(/^model 'mlp_classifier': input 'text': value 3 \("nope"\) is not a number/);
     const cases: [ResponseDescriptor, number[][], number][] = [
       [responses[0]!, a, 2],
       [responses[1]!, b, 3],
@@ -118,8 +118,8 @@ describe('mlp_classifier execute with several requests', () => {
     const responses = await execute([request(text('')), request(features([[1, 2]]), { top_k: 99 })]);
     expect(host.inferCalls).toHaveLength(0);
     expect(responses.map((r) => r.error?.message)).toEqual([
-      expect.stringMatching(/^input 'text' is empty/),
-      "parameter 'top_k' must be an integer from 1 to 10, got 99",
+      expect.stringMatching(/^model 'mlp_classifier': input 'text' is empty/),
+      "model 'mlp_classifier': parameter 'top_k' must be an integer from 1 to 10, got 99",
     ]);
   });
 

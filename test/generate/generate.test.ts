@@ -129,6 +129,11 @@ describe('sampling', () => {
     // A seed given as a UINT64 input tensor is the same seed.
     const seedTensor = new Tensor('seed', 'UINT64', [1], BigUint64Array.of(1234n));
     expect(await generate(server, prompt, { ...settings, seed: 99 }, [seedTensor])).toEqual(first);
+    // Seeds beyond 2^53 (as the decimal text a uint64 parameter arrives as) stay exact, up to 2^64-1.
+    const big = await generate(server, prompt, { ...settings, seed: '1152921504606846976' });
+    expect(await generate(server, prompt, { ...settings, seed: '1152921504606846977' })).not.toEqual(big);
+    expect(await generate(server, prompt, { ...settings, seed: 2n ** 60n })).toEqual(big);
+    expect(await generate(server, prompt, { ...settings, seed: '18446744073709551615' })).toHaveLength(24);
     // Sampling at a high temperature leaves the greedy path.
     expect(first).not.toEqual(await generate(server, prompt, { end_id: -1, max_tokens: 24 }));
   });

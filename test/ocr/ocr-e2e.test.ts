@@ -78,6 +78,13 @@ describe('examples/ocr against the bundled OCR models', () => {
     expect(upright.map((line) => line.text)).toEqual([...EXPECTED['hello.png']!].reverse());
     const unturned = await readText(clients.HTTP, image('upside-down.png'), { model: 'ocr' });
     expect(unturned.map((line) => line.text)).not.toContain('Hello, nereid!');
+    // The switch as text, from clients that send every parameter as a string.
+    const asText = await clients.HTTP.infer({ model: 'ocr', inputs: [new Tensor('image', 'BYTES', [1], [image('upside-down.png')])], parameters: { classify_orientation: 'true' } });
+    expect(textLinesFromTensors(asText.outputs).map((line) => line.text)).toEqual([...EXPECTED['hello.png']!].reverse());
+    // The ensemble has no orientation step: it refuses the switch rather than answer unturned.
+    const refused = await errorOf(readText(clients.HTTP, image('upside-down.png'), { model: 'ocr_ensemble', classifyOrientation: true }));
+    expect(refused.code).toBe('UNSUPPORTED');
+    expect(refused.message).toMatch(/parameter 'classify_orientation': ocr_ensemble does not turn upside-down lines \(it has no orientation step\); use model 'ocr'/);
   });
 
   it('answers an image without text with no lines', async () => {

@@ -74,10 +74,13 @@ function integerSetting(request: InferenceRequest, name: string, fallback: numbe
 }
 
 function readSeed(request: InferenceRequest): number {
-  const setting = given(request, 'seed');
+  const text = request.parameters.seed;
+  // Integer text is read exactly: a uint64 seed beyond 2^53 reaches the model as its decimal text.
+  const exact = typeof text === 'string' && /^\s*\d+\s*$/.test(text) && !request.input('seed');
+  const setting = exact ? { value: BigInt(text.trim()), source: "parameter 'seed'" } : given(request, 'seed');
   if (!setting) return randomSeed();
   const { value } = setting;
-  const valid = typeof value === 'bigint' ? value >= 0n : Number.isInteger(value) && value >= 0 && value < 2 ** 64;
+  const valid = typeof value === 'bigint' ? value >= 0n && value < 2n ** 64n : Number.isSafeInteger(value) && value >= 0;
   if (!valid) fail(setting, 'an integer from 0 to 2^64-1');
   return foldSeed(BigInt(value));
 }

@@ -51,8 +51,10 @@ function topKOf(request: InferenceRequest, fallback: number): number {
 export default class MlpClassifier implements Model {
   #settings!: ClassifierSettings;
   #labels: readonly string[] = [];
+  #modelName = 'mlp_classifier';
 
   initialize(args: InitializeArgs): void {
+    this.#modelName = args.modelName;
     this.#settings = readSettings(args.modelConfig, BACKBONE.width, BACKBONE.classes);
     this.#labels = checkLabels(args.modelName, labelFile);
     const { lengthPolicy, defaultTopK, mean, std } = this.#settings;
@@ -89,7 +91,8 @@ export default class MlpClassifier implements Model {
     try {
       return { raw: readRows(request, this.#settings.maxLength), k: topKOf(request, this.#settings.defaultTopK), firstRow };
     } catch (error) {
-      if (error instanceof NereidError) return error;
+      // Named, as answerEach names them: through a BLS caller or an ensemble the client must see which model refused.
+      if (error instanceof NereidError) return new NereidError(error.code, `model '${this.#modelName}': ${error.message}`);
       throw error;
     }
   }

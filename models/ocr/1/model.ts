@@ -73,9 +73,11 @@ export default class Ocr implements Model {
 
   /** The config's settings, with the request's `classify_orientation` parameter when it has one. */
   #settingsFor(request: InferenceRequest): OcrSettings {
-    const value = request.parameters.classify_orientation;
-    if (value === undefined) return this.#settings;
-    if (typeof value !== 'boolean') throw NereidError.invalidArg(`parameter 'classify_orientation' must be a boolean, got ${JSON.stringify(value)}`);
+    const given = request.parameters.classify_orientation;
+    if (given === undefined) return this.#settings;
+    // Also as text, from clients that send every parameter as a string (as the config's own parameters are).
+    const value = given === 'true' ? true : given === 'false' ? false : given;
+    if (typeof value !== 'boolean') throw NereidError.invalidArg(`parameter 'classify_orientation' must be a boolean (or "true"/"false"), got ${JSON.stringify(given)}`);
     return { ...this.#settings, classifyOrientation: value };
   }
 }
