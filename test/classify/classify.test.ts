@@ -109,6 +109,16 @@ describe('mlp_classifier', () => {
     }
   });
 
+  it('batches requests that queue together: their rows go to mlp in fewer calls than requests, each answered as alone', async () => {
+    const rows = (seed: number) => [Array.from({ length: 64 }, (_, i) => Math.sin(seed + i))];
+    const alone = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map(async (seed) => classify({ inputs: [featuresInput(rows(seed))] })));
+    const before = server.modelStatistics('mlp').model_stats[0]!;
+    const together = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map((seed) => classify({ inputs: [featuresInput(rows(seed))] })));
+    const after = server.modelStatistics('mlp').model_stats[0]!;
+    expect(together).toEqual(alone);
+    expect(after.execution_count - before.execution_count).toBeLessThan(8);
+  });
+
   it('returns the top k for the top_k parameter, and refuses a k out of range', async () => {
     const rows = rowsOf(1, 80, 3);
     const all = await referenceClassify(server, rows, 10);
