@@ -15,6 +15,7 @@ import type { BackendInstance, ExecRequest, ExecResult } from '../backends/backe
 import { nanosSince, type ModelStats } from '../stats/model-stats.ts';
 import { cancelledResult, onCancel } from './cancellation.ts';
 import { InflightCount } from './inflight-count.ts';
+import { InstanceSlots, type InstanceSlot } from './instance-slots.ts';
 import { requestCycleError } from './request-cycle.ts';
 import type { Scheduler } from './scheduler.ts';
 
@@ -30,23 +31,10 @@ interface Pending {
   stopCancel?: () => void;
 }
 
-interface Slot {
-  instance: BackendInstance;
-  busy: number;
-  /** Requests this instance may hold: the pipeline depth, or less if the instance says so. */
-  depth: number;
-  /** The instance failed and is being replaced: it gets no work (Scheduler.suspendInstance). */
-  suspended?: boolean;
-}
-
-function depthOf(instance: BackendInstance): number {
-  return Math.max(1, Math.min(PIPELINE_DEPTH, instance.concurrency ?? PIPELINE_DEPTH));
-}
-
 export class DirectScheduler implements Scheduler {
   readonly #label: string;
   readonly #stats: ModelStats | undefined;
-  readonly #slots: Slot[];
+  readonly #slots: InstanceSlots;
   readonly #queue: Pending[] = [];
   readonly #inflight = new InflightCount();
 
@@ -55,7 +43,7 @@ export class DirectScheduler implements Scheduler {
     if (instances.length === 0) throw NereidError.internal(`${label}: a scheduler needs at least one instance`);
     this.#label = label;
     this.#stats = stats;
-    this.#slots = instances.map((instance) => ({ instance, busy: 0, depth: depthOf(instance) }));
+    this.#slots = new InstanceSlots(instances, PIPELINE_DEPTH);
   }
 
   get inflightCount(): number {
@@ -70,13 +58,13 @@ export class DirectScheduler implements Scheduler {
     if (this.#inflight.draining) {
       return Promise.resolve({ ok: false, error: NereidError.unavailable(`${this.#label} is unloading`).toData(), rejected: true });
     }
-    const cycle = requestCycleError(this.#label, request, this.#slots);
+    const cycle = requestCycleError(this.#label, request, this.#slots.all);
     if (cycle) return Promise.resolve({ ok: false, error: cycle, rejected: true });
     if (request.signal?.aborted) return Promise.resolve(cancelledResult(this.#label));
     this.#inflight.add();
     return new Promise<ExecResult>((resolve) => {
       const pending: Pending = { request, resolve, queuedAt: performance.now() };
-      const slot = this.#leastBusy();
+      const slot = this.#slots.free();
       if (slot) return this.#run(slot, pending);
       this.#queue.push(pending);
       pending.stopCancel = onCancel(request, () => {
@@ -87,43 +75,29 @@ export class DirectScheduler implements Scheduler {
   }
 
   replaceInstance(failed: BackendInstance, fresh: BackendInstance): void {
-    const slot = this.#slots.find((s) => s.instance === failed);
-    if (slot) {
-      slot.instance = fresh;
-      slot.depth = depthOf(fresh);
-    }
-    this.resumeInstance(fresh);
+    this.#slots.replace(failed, fresh);
+    this.#runQueued();
   }
 
   suspendInstance(failed: BackendInstance): void {
-    const slot = this.#slots.find((s) => s.instance === failed);
-    if (slot) slot.suspended = true;
+    this.#slots.suspend(failed);
   }
 
   resumeInstance(instance: BackendInstance): void {
-    const slot = this.#slots.find((s) => s.instance === instance);
-    if (!slot) return;
-    slot.suspended = false;
-    // What queued while it was out of service goes now.
-    for (let free = this.#leastBusy(); free && this.#queue.length > 0; free = this.#leastBusy()) this.#run(free, this.#queue.shift()!);
+    this.#slots.resume(instance);
+    this.#runQueued();
   }
 
   drain(): Promise<void> {
     return this.#inflight.drain();
   }
 
-  /** The instance holding the fewest requests, if it has room. */
-  #leastBusy(): Slot | undefined {
-    let best: Slot | undefined;
-    for (const slot of this.#slots) {
-      if (slot.suspended) continue;
-      if (slot.busy === 0) return slot;
-      if (slot.busy < slot.depth && (!best || slot.busy < best.busy)) best = slot;
-    }
-    return best;
+  /** Hands queued requests to instances with room (one came back into service). */
+  #runQueued(): void {
+    for (let free = this.#slots.free(); free && this.#queue.length > 0; free = this.#slots.free()) this.#run(free, this.#queue.shift()!);
   }
 
-  #run(slot: Slot, pending: Pending): void {
+  #run(slot: InstanceSlot, pending: Pending): void {
     pending.stopCancel?.();
     slot.busy++;
     const queueNs = nanosSince(pending.queuedAt);
@@ -142,10 +116,10 @@ export class DirectScheduler implements Scheduler {
     return { ok: false, error: NereidError.internal(`${this.#label} instance '${instance.name}' returned no result`).toData() };
   }
 
-  #finish(slot: Slot, pending: Pending, result: ExecResult): void {
+  #finish(slot: InstanceSlot, pending: Pending, result: ExecResult): void {
     slot.busy--;
     if (this.#queue.length > 0) {
-      const free = this.#leastBusy();
+      const free = this.#slots.free();
       if (free) this.#run(free, this.#queue.shift()!);
     }
     this.#finishQueued(pending, result);

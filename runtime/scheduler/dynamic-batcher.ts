@@ -31,19 +31,10 @@ import { millisToNanos, type ModelStats } from '../stats/model-stats.ts';
 import { sameBatchShape } from './batch-shape.ts';
 import { cancelledResult, onCancel } from './cancellation.ts';
 import { InflightCount } from './inflight-count.ts';
+import { InstanceSlots, type InstanceSlot } from './instance-slots.ts';
 import { PriorityQueue, type QueueEntry } from './priority-queue.ts';
 import { requestCycleError } from './request-cycle.ts';
 import { MAX_TIMER_MS, type Scheduler } from './scheduler.ts';
-
-interface Slot {
-  instance: BackendInstance;
-  /** Batches the instance is executing. */
-  busy: number;
-  /** Batches it may execute at once. */
-  depth: number;
-  /** The instance failed and is being replaced: it gets no work (Scheduler.suspendInstance). */
-  suspended?: boolean;
-}
 
 /** Batches one instance may hold at once: one, as Triton (a second would leave with whatever is queued and keep batches small). */
 const BATCHES_PER_INSTANCE = 1;
@@ -51,7 +42,7 @@ const BATCHES_PER_INSTANCE = 1;
 export class DynamicBatcher implements Scheduler {
   readonly #label: string;
   readonly #stats: ModelStats;
-  readonly #slots: Slot[];
+  readonly #slots: InstanceSlots;
   readonly #queue: PriorityQueue;
   /** Rows per batch at most (1 for a model without batching: each request alone). */
   readonly #maxRows: number;
@@ -72,7 +63,7 @@ export class DynamicBatcher implements Scheduler {
     const batching = config.dynamic_batching ?? {};
     this.#label = label;
     this.#stats = stats;
-    this.#slots = instances.map((instance) => ({ instance, busy: 0, depth: depthOf(instance) }));
+    this.#slots = new InstanceSlots(instances, BATCHES_PER_INSTANCE);
     this.#queue = new PriorityQueue(batching);
     this.#maxRows = Math.max(1, config.max_batch_size ?? 0);
     const preferred = (batching.preferred_batch_size ?? []).filter((size) => size > 0 && size <= this.#maxRows);
@@ -93,7 +84,7 @@ export class DynamicBatcher implements Scheduler {
   enqueue(request: ExecRequest): Promise<ExecResult> {
     if (this.#inflight.draining) return Promise.resolve(rejection(`${this.#label} is unloading`));
     if (request.signal?.aborted) return Promise.resolve(cancelledResult(this.#label));
-    const cycle = requestCycleError(this.#label, request, this.#slots);
+    const cycle = requestCycleError(this.#label, request, this.#slots.all);
     if (cycle) return Promise.resolve({ ok: false, error: cycle, rejected: true });
     return new Promise<ExecResult>((resolve) => {
       const now = performance.now();
@@ -110,7 +101,7 @@ export class DynamicBatcher implements Scheduler {
       };
       // Nothing queued and an instance free: a batch of one that is due now (the path of every request at low load).
       if (this.#queue.size === 0 && (this.#delayMs === 0 || this.#isFull(entry.rows))) {
-        const slot = this.#freeSlot();
+        const slot = this.#slots.free();
         if (slot) {
           this.#inflight.add();
           this.#run(slot, [entry], now);
@@ -129,22 +120,16 @@ export class DynamicBatcher implements Scheduler {
   }
 
   replaceInstance(failed: BackendInstance, fresh: BackendInstance): void {
-    const slot = this.#slots.find((s) => s.instance === failed);
-    if (slot) {
-      slot.instance = fresh;
-      slot.depth = depthOf(fresh);
-    }
-    this.resumeInstance(fresh);
+    this.#slots.replace(failed, fresh);
+    this.#schedule();
   }
 
   suspendInstance(failed: BackendInstance): void {
-    const slot = this.#slots.find((s) => s.instance === failed);
-    if (slot) slot.suspended = true;
+    this.#slots.suspend(failed);
   }
 
   resumeInstance(instance: BackendInstance): void {
-    const slot = this.#slots.find((s) => s.instance === instance);
-    if (slot) slot.suspended = false;
+    this.#slots.resume(instance);
     this.#schedule();
   }
 
@@ -164,7 +149,7 @@ export class DynamicBatcher implements Scheduler {
     }
     let waitUntil = Infinity;
     for (;;) {
-      const slot = this.#freeSlot();
+      const slot = this.#slots.free();
       if (!slot) break;
       const batch = this.#formBatch();
       if (batch.entries.length === 0) break;
@@ -210,12 +195,6 @@ export class DynamicBatcher implements Scheduler {
     return rows === this.#maxRows || this.#preferred.includes(rows);
   }
 
-  #freeSlot(): Slot | undefined {
-    let best: Slot | undefined;
-    for (const slot of this.#slots) if (!slot.suspended && slot.busy < slot.depth && (!best || slot.busy < best.busy)) best = slot;
-    return best;
-  }
-
   /** A queued request was cancelled: out of the queue, answered CANCELLED; the rest may form a batch now. */
   #cancel(entry: QueueEntry): void {
     this.#queue.remove([entry]);
@@ -223,7 +202,7 @@ export class DynamicBatcher implements Scheduler {
     this.#schedule();
   }
 
-  #run(slot: Slot, entries: QueueEntry[], now: number): void {
+  #run(slot: InstanceSlot, entries: QueueEntry[], now: number): void {
     for (const entry of entries) entry.stopCancel?.();
     slot.busy++;
     const rows = entries.reduce((sum, entry) => sum + entry.rows, 0);
@@ -236,7 +215,7 @@ export class DynamicBatcher implements Scheduler {
     );
   }
 
-  #finish(slot: Slot, entries: QueueEntry[], rows: number, startedAt: number, results: readonly ExecResult[]): void {
+  #finish(slot: InstanceSlot, entries: QueueEntry[], rows: number, startedAt: number, results: readonly ExecResult[]): void {
     slot.busy--;
     this.#stats.recordExecution(rows, results);
     entries.forEach((entry, i) => {
@@ -284,10 +263,6 @@ export class DynamicBatcher implements Scheduler {
     if (this.#wake?.immediate) clearImmediate(this.#wake.immediate);
     this.#wake = undefined;
   }
-}
-
-function depthOf(instance: BackendInstance): number {
-  return Math.max(1, Math.min(BATCHES_PER_INSTANCE, instance.concurrency ?? BATCHES_PER_INSTANCE));
 }
 
 function rejection(message: string): ExecResult {
