@@ -57,8 +57,7 @@ function checkTensors(kind: string, before: Entry[] = [], after: Entry[] = [], n
   for (const declared of before) {
     const entry = returned.get(declared.name) ?? fail(`removed ${kind} '${declared.name}', which the config declares`);
     for (const key of new Set([...Object.keys(declared), ...Object.keys(entry)])) {
-      const open = key === 'data_type' ? isUnset(declared.data_type) : key === 'dims' ? isUnset(declared.dims) : key === 'optional' && kind === 'input' && declared.optional === undefined;
-      if (!open && !same(declared[key], entry[key])) {
+      if (!leftOpen(kind, declared, key) && !same(declared[key], entry[key])) {
         fail(`changed ${key} of ${kind} '${declared.name}' from ${JSON.stringify(declared[key])}, which the config sets, to ${JSON.stringify(entry[key])}`);
       }
     }
@@ -73,9 +72,12 @@ function checkTensors(kind: string, before: Entry[] = [], after: Entry[] = [], n
   }
 }
 
-/** A data type or dims the config file left for the model to fill in. */
-function isUnset(value: unknown): boolean {
-  return value === undefined || value === 'TYPE_INVALID' || (Array.isArray(value) && value.length === 0);
+/** Whether the config file left `key` of a declared tensor for the model to fill in: a data type or dims it did not give, an input's `optional`. */
+function leftOpen(kind: string, declared: Entry, key: string): boolean {
+  const value = declared[key];
+  if (key === 'data_type') return value === undefined || value === 'TYPE_INVALID';
+  if (key === 'dims') return value === undefined || (Array.isArray(value) && value.length === 0);
+  return key === 'optional' && kind === 'input' && value === undefined;
 }
 
 /** Deep equality of JSON values, whatever the key order. */

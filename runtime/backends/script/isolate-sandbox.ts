@@ -35,16 +35,14 @@ import {
   type SettleResult,
 } from '../../../sdk/model/isolate-protocol.ts';
 import { NereidError } from '../../../sdk/errors.ts';
+import type { ScriptOptions } from './script-options.ts';
 import { SliceGuard, sliceWatchdog } from './slice-watchdog.ts';
 
 /** Why an entry call failed: the model's own error (the isolate is fine) or a fatal one (replace the instance). */
 export type EntryFailure = { fatal: false; message: string; stack?: string } | { fatal: true; message: string };
 
-export interface SandboxOptions {
-  readonly memoryLimitMb: number;
-  readonly sliceTimeoutMs: number;
-  /** Keep the `WebAssembly` global (ScriptOptions.webAssembly); removed otherwise. */
-  readonly webAssembly: boolean;
+/** The model's limits (ScriptOptions; `webAssembly` false removes that global), and its bundle. */
+export interface SandboxOptions extends Pick<ScriptOptions, 'memoryLimitMb' | 'sliceTimeoutMs' | 'webAssembly'> {
   /** The bundle's code and the name V8 reports for it in stack traces. */
   readonly code: string;
   readonly filename: string;

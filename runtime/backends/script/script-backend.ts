@@ -92,7 +92,7 @@ export class ScriptBackend implements Backend {
         metric: () => noMetrics,
         metricUpdate: () => noMetrics,
       },
-      { memoryLimitMb: options.memoryLimitMb, sliceTimeoutMs: options.sliceTimeoutMs, webAssembly: options.webAssembly, code: bundle.code, filename: bundle.filename },
+      { ...options, code: bundle.code, filename: bundle.filename },
     ).catch((error: unknown) => {
       throw NereidError.from(error, `model '${name}': could not load ${modelPath}`);
     });

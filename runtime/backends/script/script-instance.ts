@@ -127,13 +127,7 @@ export class ScriptInstance implements BackendInstance {
   static async create(context: BackendLoadContext, spec: InstanceSpec, bundle: LoadedBundle, options: ScriptOptions): Promise<ScriptInstance> {
     const instance = new ScriptInstance(context, spec, bundle, options);
     try {
-      instance.#sandbox = await IsolateSandbox.create(instance.#bridge(), {
-        memoryLimitMb: options.memoryLimitMb,
-        sliceTimeoutMs: options.sliceTimeoutMs,
-        webAssembly: options.webAssembly,
-        code: bundle.code,
-        filename: bundle.filename,
-      });
+      instance.#sandbox = await IsolateSandbox.create(instance.#bridge(), { ...options, code: bundle.code, filename: bundle.filename });
       const args: InitializeArgs = {
         modelName: context.modelName,
         modelVersion: String(context.version),

@@ -56,7 +56,7 @@ export class TensorHandles {
 
   /** Closes a holder, and releases the tensors no open holder could have been handed. */
   unhold(holder: number): void {
-    if (!this.#holders.delete(holder)) return;
+    this.#holders.delete(holder);
     const oldest = this.#holders.values().next();
     if (oldest.done) return this.release();
     for (const [handle, held] of this.#tensors) {
